@@ -1,0 +1,56 @@
+"""cifar-cnn: teach convolutional neural networks with Keras on CIFAR-10.
+
+Everything a lesson needs is importable from the top level::
+
+    from cifar_cnn import create_model_intro, load_cifar10, train
+
+``import cifar_cnn`` is quick: Keras and TensorFlow are imported only when a function
+that needs them is first used (PEP 562 lazy attributes).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    **dict.fromkeys(
+        [
+            "create_model_intro", "create_model_dropout", "create_model_one_conv",
+            "create_model_two_conv", "create_model_vgg", "create_model_residual",
+            "create_model_dense", "create_model_deep", "MODELS", "get_factory",
+        ],
+        "cifar_cnn.models",
+    ),
+    **dict.fromkeys(
+        ["load_cifar10", "download_cifar10", "CLASS_NAMES", "DataError", "DataNotFoundError"],
+        "cifar_cnn.data",
+    ),
+    **dict.fromkeys(
+        [
+            "conv_output_size", "pool_output_size", "conv_params", "dense_params",
+            "layer_table", "format_layer_table",
+        ],
+        "cifar_cnn.arithmetic",
+    ),
+    **dict.fromkeys(["set_seed", "compile_model", "train", "evaluate"], "cifar_cnn.training"),
+    **dict.fromkeys(["save_model", "load_model"], "cifar_cnn.sharing"),
+    "plot_history": "cifar_cnn.plots",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cifar_cnn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,3 @@
+from cifar_cnn.cli import main
+
+raise SystemExit(main())

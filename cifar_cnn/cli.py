@@ -1,0 +1,272 @@
+"""The ``cifar-cnn`` command line.
+
+    cifar-cnn models                         the model factories and their sizes
+    cifar-cnn summary intro                  Keras summary plus the formula table
+    cifar-cnn train intro --epochs 10        train, evaluate on the test set, save
+    cifar-cnn data download | verify | info  fetch, check and locate CIFAR-10
+
+Errors the user can fix (unknown model, bad number, missing data) are printed as
+``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EXIT_ERROR = 1  # a problem with the data or the arguments' values
+EXIT_USAGE = 2  # argparse's code for malformed command lines
+
+
+class CliError(Exception):
+    """A problem to report in one line, without a traceback."""
+
+
+def _quiet_tensorflow():
+    """Import Keras with TensorFlow's C++ start-up banner kept off the terminal.
+
+    TensorFlow writes its oneDNN/absl notices straight to file descriptor 2, past
+    Python's ``sys.stderr``, whatever ``TF_CPP_MIN_LOG_LEVEL`` says. They are noise for
+    learners, so stderr is parked in a temporary file during the import and replayed
+    only if the import fails.
+    """
+    if "keras" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_models(args):
+    _quiet_tensorflow()
+    from .models import MODELS
+
+    print(f"{'name':<10} {'factory':<24} {'params':>9}  description")
+    for name, factory in MODELS.items():
+        model = factory()
+        first_line = (factory.__doc__ or "").strip().splitlines()[0]
+        print(f"{name:<10} {factory.__name__:<24} {model.count_params():>9,}  {first_line}")
+    return 0
+
+
+def cmd_summary(args):
+    _quiet_tensorflow()
+    from .arithmetic import format_layer_table, layer_table
+    from .models import get_factory
+
+    model = get_factory(args.model)()
+    model.summary()
+    print("\nThe same numbers from the formulas (cifar_cnn.arithmetic):")
+    print(format_layer_table(layer_table(model)))
+    return 0
+
+
+def _artifact_paths(out_dir, model_name):
+    out_dir = Path(out_dir)
+    return out_dir / f"{model_name}.keras", out_dir / f"{model_name}_history.png", out_dir / f"{model_name}_history.json"
+
+
+def cmd_train(args):
+    _quiet_tensorflow()
+    from .models import get_factory
+
+    factory = get_factory(args.model)  # unknown names fail before any data is read
+    from ._files import atomic_path
+    from .data import find_data_dir, load_cifar10
+    from .plots import plot_history
+    from .sharing import save_model
+    from .training import compile_model, evaluate, set_seed, train
+
+    started = time.perf_counter()
+    folder, source = find_data_dir(args.data_dir)
+    if folder is not None:
+        print(f"Reading CIFAR-10 from {folder} ({source})")
+    data = load_cifar10(folder, n_train=args.n_train, n_val=args.n_val, seed=args.seed)
+    print(
+        f"CIFAR-10: {len(data.x_train):,} training, {len(data.x_val):,} validation, "
+        f"{len(data.x_test):,} test images"
+    )
+    set_seed(args.seed)  # before building: the initial weights depend on it
+    model = compile_model(factory())
+    print(f"Training {model.name} ({model.count_params():,} parameters) for {args.epochs} epochs")
+    # One line per epoch when the output is a log file rather than a terminal.
+    verbose = 1 if sys.stdout.isatty() else 2
+    fit_started = time.perf_counter()
+    history = train(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
+    fit_seconds = time.perf_counter() - fit_started
+    scores = evaluate(model, data.x_test, data.y_test)
+
+    model_path, plot_path, json_path = _artifact_paths(args.out, args.model.replace("-", "_"))
+    save_model(model, model_path)
+    fig = plot_history(history, title=f"{model.name}: {args.epochs} epochs")
+    with atomic_path(plot_path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    record = {
+        "model": model.name,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "n_train": len(data.x_train),
+        "seed": args.seed,
+        "train_seconds": round(fit_seconds, 1),
+        "test_loss": scores["loss"],
+        "test_accuracy": scores["accuracy"],
+        "history": history.history,
+    }
+    with atomic_path(json_path) as tmp:
+        tmp.write_text(json.dumps(record, indent=2))
+
+    val_accuracy = history.history.get("val_accuracy", [float("nan")])[-1]
+    print(f"\nTraining time: {fit_seconds:.0f} s ({time.perf_counter() - started:.0f} s in all)")
+    print(f"Final validation accuracy: {val_accuracy:.4f}")
+    print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.x_test):,} test images")
+    print(f"Saved the model to {model_path}")
+    print(f"Saved the training curves to {plot_path}")
+    return 0
+
+
+def cmd_data_download(args):
+    _quiet_tensorflow()
+    from .data import download_cifar10, find_data_dir
+
+    folder, source = find_data_dir(args.data_dir, data_home=args.data_home)
+    if folder is not None and not args.force:
+        print(f"CIFAR-10 is already here ({source}): {folder}")
+        print("Nothing to download. Check it with `cifar-cnn data verify`.")
+        return 0
+    folder = download_cifar10(args.data_home)
+    print(f"CIFAR-10 is ready in {folder}")
+    return 0
+
+
+def cmd_data_verify(args):
+    from .data import verify
+
+    report = verify(args.folder)
+    print(report.format())
+    return 0 if report.ok and (report.official or not args.strict) else EXIT_ERROR
+
+
+def cmd_data_info(args):
+    from .data import format_info, info
+
+    print(format_info(info(args.data_dir, data_home=args.data_home)))
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="cifar-cnn",
+        description="Convolutional neural networks on CIFAR-10: models, training and data.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"cifar-cnn {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    p = commands.add_parser("models", help="list the model factories with their parameter counts")
+    p.set_defaults(func=cmd_models)
+
+    p = commands.add_parser("summary", help="show a model's layers, shapes and parameters")
+    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
+    p.set_defaults(func=cmd_summary)
+
+    p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
+    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
+    p.add_argument("--epochs", type=_positive_int, default=10, help="passes over the training set (default 10)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, help="images per step (default 32)")
+    p.add_argument("--n-train", type=_positive_int, default=None,
+                   help="train on a stratified subset of this many images (default: all 40,000)")
+    p.add_argument("--n-val", type=_positive_int, default=10_000,
+                   help="validation images held out of the 50,000 training images (default 10,000)")
+    p.add_argument("--seed", type=_non_negative_int, default=42, help="random seed (default 42)")
+    p.add_argument("--out", default="runs", help="folder for the model, plot and history (default runs/)")
+    p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
+    p.set_defaults(func=cmd_train)
+
+    data = commands.add_parser("data", help="download, verify or locate CIFAR-10")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION")
+    data_commands.required = True
+
+    p = data_commands.add_parser("download", help="fetch CIFAR-10 into the Keras cache (do it before a workshop)")
+    p.add_argument("--data-home", default=None, help="where to put it (default: the Keras cache, ~/.keras/datasets)")
+    p.add_argument("--data-dir", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--force", action="store_true", help="download even if a copy is already found")
+    p.set_defaults(func=cmd_data_download)
+
+    p = data_commands.add_parser("verify", help="check every file of a CIFAR-10 folder")
+    p.add_argument("folder", nargs="?", default=None, help="folder to check (default: the one the package would use)")
+    p.add_argument("--strict", action="store_true", help="also fail when a checksum differs from the official download")
+    p.set_defaults(func=cmd_data_verify)
+
+    p = data_commands.add_parser("info", help="say where the data is and how big it is")
+    p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
+    p.add_argument("--data-home", default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_data_info)
+    return parser
+
+
+def _one_line(message):
+    return " ".join(str(message).split())
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .data import DataError
+
+    try:
+        return args.func(args)
+    except (CliError, DataError, ValueError, FileNotFoundError) as error:
+        print(f"cifar-cnn: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("cifar-cnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

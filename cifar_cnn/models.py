@@ -1,0 +1,417 @@
+"""Model factories: one function per network in the lesson.
+
+Every factory builds a fresh, uncompiled Keras model with the functional API, starting
+from ``keras.Input``. All of them take ``input_shape=(32, 32, 3)`` and ``num_classes=10``
+plus their own architecture arguments, check those arguments before Keras sees them,
+and give every layer an explicit name so that ``model.summary()`` reads the same in
+every session.
+
+``MODELS`` maps the short names used by the command line (``cifar-cnn train intro``)
+to the factories.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+from keras import layers
+
+from .arithmetic import conv_output_size, pool_output_size
+
+__all__ = [
+    "create_model_intro",
+    "create_model_one_conv",
+    "create_model_two_conv",
+    "create_model_vgg",
+    "create_model_dropout",
+    "create_model_residual",
+    "create_model_dense",
+    "create_model_deep",
+    "MODELS",
+    "get_factory",
+]
+
+
+# ---------------------------------------------------------------- argument checks
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_int(name, value, minimum=1, maximum=None):
+    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+
+def _check_int_tuple(name, values, allow_empty=False):
+    if isinstance(values, int) and not isinstance(values, bool):
+        values = (values,)
+    if not isinstance(values, (tuple, list)) or (not values and not allow_empty):
+        raise ValueError(f"{name} must be a tuple of positive integers such as (16, 32), got {values!r}")
+    for value in values:
+        _check_int(f"every entry of {name}", value)
+    return tuple(values)
+
+
+def _check_rate(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+
+
+def _check_common(input_shape, num_classes):
+    if (
+        not isinstance(input_shape, (tuple, list))
+        or len(input_shape) != 3
+        or not all(_is_int(v) and v >= 1 for v in input_shape)
+    ):
+        raise ValueError(
+            "input_shape must be (height, width, channels) with positive integers, "
+            f"e.g. (32, 32, 3) for CIFAR-10; got {input_shape!r}"
+        )
+    _check_int("num_classes", num_classes, minimum=2)
+    return tuple(input_shape)
+
+
+def _check_fits(factory, input_shape, steps):
+    """Follow the image size through ("conv"|"pool", size, padding) steps with the
+    lesson's formulas and fail early, in plain words, if it would shrink below 1 pixel
+    (Keras would otherwise fail deep inside with a negative dimension)."""
+    height, width = input_shape[:2]
+    for index, (kind, size, padding) in enumerate(steps, start=1):
+        try:
+            if kind == "conv":
+                height = conv_output_size(height, size, 1, padding)
+                width = conv_output_size(width, size, 1, padding)
+            else:
+                height = pool_output_size(height, size)
+                width = pool_output_size(width, size)
+        except ValueError:
+            raise ValueError(
+                f"input_shape {input_shape} is too small for {factory}: the image would "
+                f"shrink to nothing at layer {index} ({kind} {size}x{size}); use larger images"
+            ) from None
+
+
+def _classifier(x, num_classes):
+    return layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+
+
+# ---------------------------------------------------------------- the lesson's networks
+
+
+def create_model_intro(input_shape=(32, 32, 3), num_classes=10, name="cifar_model_intro"):
+    """The lesson's first CNN: two small convolution + pooling stages and a dense head.
+
+    Conv2D(16, 3x3, relu) -> MaxPooling2D(2x2) -> Conv2D(32, 3x3, relu) ->
+    MaxPooling2D(2x2) -> Flatten -> Dense(64, relu) -> Dense(num_classes, softmax).
+    On 32x32x3 images the feature maps are 30x30x16, 15x15x16, 13x13x32, 6x6x32,
+    then 1152 features, and the model has 79,530 parameters.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        (height, width, channels) of one image.
+    num_classes : int
+        Number of output classes (softmax units).
+    name : str
+        Name of the model.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    _check_fits("create_model_intro", input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_dropout(
+    input_shape=(32, 32, 3), num_classes=10, rate=0.5, name="cifar_model_dropout"
+):
+    """The intro network with Dropout against overfitting.
+
+    Same layers as :func:`create_model_intro`, plus ``Dropout(rate)`` between Flatten
+    and the 64-unit Dense layer, where most of the weights are (73,792 of 79,530).
+    Dropout adds no parameters: the model still has 79,530. During training it sets a
+    random fraction ``rate`` of the 1152 features to zero at every step.
+
+    Parameters
+    ----------
+    input_shape, num_classes, name
+        As for :func:`create_model_intro`.
+    rate : float
+        Fraction of features dropped during training, in [0, 1).
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    _check_rate("rate", rate)
+    _check_fits("create_model_dropout", input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(rate, name="dropout")(x)
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_one_conv(
+    input_shape=(32, 32, 3), num_classes=10, filters=10, kernel_size=3,
+    name="cifar_model_one_conv",
+):
+    """The shallowest CNN: one convolutional layer read out by a softmax layer.
+
+    Conv2D(10 feature maps, 3x3, relu) -> Flatten -> Dense(num_classes, softmax).
+    The first half of the "going deeper" pair; compare with
+    :func:`create_model_two_conv`.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    _check_int("filters", filters)
+    _check_int("kernel_size", kernel_size)
+    _check_fits("create_model_one_conv", input_shape, [("conv", kernel_size, 0)])
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv1")(inputs)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_two_conv(
+    input_shape=(32, 32, 3), num_classes=10, filters=10, kernel_size=3,
+    name="cifar_model_two_conv",
+):
+    """One step deeper: two stacked convolutional layers read out by a softmax layer.
+
+    Conv2D(10, 3x3, relu) -> Conv2D(10, 3x3, relu) -> Flatten -> Dense(num_classes,
+    softmax). The second layer convolves the first layer's 10 feature maps, not the
+    image, so it can combine simple patterns into more complex ones.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    _check_int("filters", filters)
+    _check_int("kernel_size", kernel_size)
+    _check_fits("create_model_two_conv", input_shape, [("conv", kernel_size, 0)] * 2)
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv1")(inputs)
+    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_vgg(
+    input_shape=(32, 32, 3), num_classes=10, filters=(16, 32, 64), convs_per_block=2,
+    dense_units=128, dropout=0.5, name="cifar_model_vgg",
+):
+    """A small VGG-style network: blocks of 3x3 convolutions, each ending in pooling.
+
+    For every entry ``f`` of ``filters`` one block: ``convs_per_block`` times
+    Conv2D(f, 3x3, padding="same", relu), then MaxPooling2D(2x2, stride 2), which halves
+    height and width while the number of feature maps grows. Then Flatten,
+    Dense(dense_units, relu), Dropout(dropout) when ``dropout > 0``, and the softmax
+    layer. With the defaults the 32x32 image becomes 16x16x16, 8x8x32, 4x4x64.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    filters = _check_int_tuple("filters", filters)
+    _check_int("convs_per_block", convs_per_block)
+    _check_int("dense_units", dense_units)
+    _check_rate("dropout", dropout)
+    _check_fits("create_model_vgg", input_shape, [("pool", 2, 0)] * len(filters))
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = inputs
+    for block, block_filters in enumerate(filters, start=1):
+        for conv in range(1, convs_per_block + 1):
+            x = layers.Conv2D(
+                block_filters, (3, 3), padding="same", activation="relu",
+                name=f"block{block}_conv{conv}",
+            )(x)
+        x = layers.MaxPooling2D((2, 2), strides=2, name=f"block{block}_pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def _residual_block(x, filters, name):
+    """Two 3x3 convolutions whose result is added to the block's input (the skip)."""
+    shortcut = x
+    if x.shape[-1] != filters:
+        # The skip must have as many channels as the block's output to be added:
+        # a 1x1 convolution changes the channel count without looking at neighbours.
+        shortcut = layers.Conv2D(filters, (1, 1), name=f"{name}_project")(x)
+    y = layers.Conv2D(filters, (3, 3), padding="same", activation="relu", name=f"{name}_conv1")(x)
+    y = layers.Conv2D(filters, (3, 3), padding="same", name=f"{name}_conv2")(y)
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_relu")(y)
+
+
+def create_model_residual(
+    input_shape=(32, 32, 3), num_classes=10, filters=(16, 32, 64), blocks_per_stage=1,
+    name="cifar_model_residual",
+):
+    """A small ResNet-style network: convolution blocks with skip connections.
+
+    A 3x3 stem convolution, then for every entry ``f`` of ``filters`` a stage of
+    ``blocks_per_stage`` residual blocks (two 3x3 convolutions whose output is added to
+    the block's input with ``keras.layers.Add``; a 1x1 convolution adapts the skip when
+    the channel count changes), with 2x2 max pooling between stages. Global average
+    pooling and a softmax layer read out the result. A layer that takes two inputs
+    cannot be written as a Sequential stack: this is what the functional API is for.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    filters = _check_int_tuple("filters", filters)
+    _check_int("blocks_per_stage", blocks_per_stage)
+    _check_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(filters[0], (3, 3), padding="same", activation="relu", name="stem")(inputs)
+    for stage, stage_filters in enumerate(filters, start=1):
+        if stage > 1:
+            x = layers.MaxPooling2D((2, 2), name=f"stage{stage}_pool")(x)
+        for block in range(1, blocks_per_stage + 1):
+            x = _residual_block(x, stage_filters, name=f"stage{stage}_block{block}")
+    x = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_dense(
+    input_shape=(32, 32, 3), num_classes=10, hidden=(128, 64), name="cifar_model_dense"
+):
+    """A fully connected baseline with no convolutions.
+
+    Flatten (32 x 32 x 3 = 3072 numbers per image) -> one Dense(units, relu) layer per
+    entry of ``hidden`` -> Dense(num_classes, softmax). Every pixel gets its own weight
+    in every unit, so it has more parameters than the intro CNN and no notion of
+    neighbouring pixels: the comparison that motivates convolutions.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    input_shape = _check_common(input_shape, num_classes)
+    hidden = _check_int_tuple("hidden", hidden, allow_empty=True)
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Flatten(name="flatten")(inputs)
+    for index, units in enumerate(hidden, start=1):
+        x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def create_model_deep(
+    depth=10, residual=False, input_shape=(32, 32, 3), num_classes=10, filters=16,
+    activation="relu", name=None,
+):
+    """A stack of ``depth`` 3x3 convolutions, plain or with skip connections.
+
+    The vanishing-gradient experiment. ``conv1`` maps the image to ``filters`` feature
+    maps; each of the ``depth - 1`` further Conv2D(filters, 3x3, same) layers either
+    replaces its input (plain) or is added to it (``residual=True``:
+    ``x = x + conv(x)``). Global average pooling and a softmax layer read out the
+    result. With Keras's default initialisation each plain relu layer shrinks the
+    backpropagated gradient, so in a deep plain stack the first layers barely learn;
+    the skip connections give the gradient a direct path back.
+
+    Parameters
+    ----------
+    depth : int
+        Number of convolutional layers (1 to 200).
+    residual : bool
+        Add a skip connection around every layer after the first.
+    filters : int
+        Feature maps per layer.
+    activation : str
+        Activation of every convolution, e.g. "relu", "tanh" or "sigmoid".
+    name : str or None
+        Model name; default ``cifar_model_deep<depth>_plain`` or ``..._residual``.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
+    """
+    _check_int("depth", depth, minimum=1, maximum=200)
+    if not isinstance(residual, bool):
+        raise ValueError(f"residual must be True or False, got {residual!r}")
+    input_shape = _check_common(input_shape, num_classes)
+    _check_int("filters", filters)
+    try:
+        keras.activations.get(activation)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"activation {activation!r} is not a Keras activation; try 'relu', 'tanh' or 'sigmoid'"
+        ) from None
+    if name is None:
+        name = f"cifar_model_deep{depth}_{'residual' if residual else 'plain'}"
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(filters, (3, 3), padding="same", activation=activation, name="conv1")(inputs)
+    for index in range(2, depth + 1):
+        y = layers.Conv2D(
+            filters, (3, 3), padding="same", activation=activation, name=f"conv{index}"
+        )(x)
+        x = layers.Add(name=f"skip{index}")([x, y]) if residual else y
+    x = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+MODELS: dict[str, Callable[..., keras.Model]] = {
+    "intro": create_model_intro,
+    "dropout": create_model_dropout,
+    "one_conv": create_model_one_conv,
+    "two_conv": create_model_two_conv,
+    "vgg": create_model_vgg,
+    "residual": create_model_residual,
+    "dense": create_model_dense,
+    "deep": create_model_deep,
+}
+
+
+def get_factory(name: str) -> Callable[..., keras.Model]:
+    """The factory registered under ``name`` ("intro", "vgg", ...; "one-conv" works too)."""
+    key = str(name).strip().lower().replace("-", "_")
+    key = key.removeprefix("create_model_")
+    if key not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
+    return MODELS[key]

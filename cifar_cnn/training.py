@@ -1,0 +1,211 @@
+"""Training: seeding, compiling with the lesson's defaults, fitting and evaluating.
+
+Arguments are checked before Keras runs, so a mismatch between the data and the model
+("your images are 28x28x1 but the model expects 32x32x3") is reported in plain words
+instead of as a stack trace from inside the backend.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["set_seed", "compile_model", "train", "evaluate"]
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def set_seed(seed: int = 42) -> None:
+    """Seed Python, NumPy and the Keras backend in one call.
+
+    Call it *before* building a model: the initial weights are drawn when the layers are
+    created, so the same seed then gives the same weights and, on the same machine, the
+    same training curve.
+    """
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+
+
+def compile_model(
+    model,
+    *,
+    optimizer="adam",
+    learning_rate=None,
+    loss="sparse_categorical_crossentropy",
+    metrics=("accuracy",),
+):
+    """Compile ``model`` with the lesson's defaults and return it.
+
+    Adam, sparse categorical cross-entropy (integer labels 0-9) and accuracy. Use
+    ``loss="categorical_crossentropy"`` for one-hot labels. ``metrics`` may be one
+    metric or several; it is always passed to Keras as a list (Keras 3 rejects a bare
+    metric object).
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"compile_model expects a Keras model, got {type(model).__name__}; "
+            "build one first, e.g. model = create_model_intro()"
+        )
+    if learning_rate is not None:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        if not isinstance(optimizer, str):
+            raise ValueError("pass learning_rate only with an optimizer name such as 'adam'")
+    if isinstance(optimizer, str):
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except ValueError:
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}; try 'adam', 'sgd' or 'rmsprop'"
+            ) from None
+        if learning_rate is not None:
+            optimizer.learning_rate = float(learning_rate)
+    if isinstance(metrics, (str, keras.metrics.Metric)) or callable(metrics):
+        metrics = [metrics]
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    return model
+
+
+def _split_data(data):
+    """(x_train, y_train, x_val, y_val) from a CIFAR10 tuple, or a 2- or 4-tuple."""
+    if hasattr(data, "x_train"):
+        return data.x_train, data.y_train, getattr(data, "x_val", None), getattr(data, "y_val", None)
+    if isinstance(data, (tuple, list)) and len(data) in (2, 4):
+        return (*data, None, None)[:4]
+    raise TypeError(
+        "data must be what load_cifar10() returns, or a tuple (x_train, y_train) or "
+        f"(x_train, y_train, x_val, y_val); got {type(data).__name__}"
+    )
+
+
+def _check_arrays(model, x, y, what):
+    """Fail early, in the lesson's terms, when images or labels do not fit the model."""
+    if x is None or y is None:
+        raise ValueError(f"{what} images and labels are both needed")
+    x = np.asarray(x)
+    y = np.asarray(y)
+    expected = tuple(model.input_shape[1:])
+    if x.ndim != len(expected) + 1 or tuple(x.shape[1:]) != expected:
+        raise ValueError(
+            f"the {what} images have shape {x.shape[1:]} but {model.name} expects "
+            f"{expected}: build the model with input_shape={tuple(x.shape[1:])} or reshape the images"
+        )
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} {what} images but {len(y)} labels: they must match one to one")
+    if len(x) == 0:
+        raise ValueError(f"the {what} set is empty")
+    num_classes = model.output_shape[-1]
+    if y.ndim == 2:
+        if y.shape[1] != num_classes:
+            raise ValueError(
+                f"the {what} labels are one-hot with {y.shape[1]} columns but the model has "
+                f"{num_classes} outputs"
+            )
+    elif y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"the {what} labels must be integers (class numbers), got {y.dtype}")
+        if y.min() < 0 or y.max() >= num_classes:
+            raise ValueError(
+                f"the {what} labels run from {y.min()} to {y.max()} but the model has "
+                f"{num_classes} outputs (classes 0 to {num_classes - 1})"
+            )
+    else:
+        raise ValueError(f"the {what} labels must be a vector of class numbers or one-hot rows")
+    return x, y
+
+
+def _check_loss_matches(model, y):
+    """Sparse loss needs integer labels; categorical loss needs one-hot rows."""
+    loss = getattr(model, "loss", None)
+    name = loss if isinstance(loss, str) else getattr(loss, "name", "") or ""
+    if "sparse" in name and y.ndim == 2:
+        raise ValueError(
+            "the labels are one-hot but the model was compiled with sparse categorical "
+            "cross-entropy: load the data with one_hot=False or compile with "
+            "loss='categorical_crossentropy'"
+        )
+    if "categorical" in name and "sparse" not in name and y.ndim == 1:
+        raise ValueError(
+            "the labels are class numbers but the model was compiled with categorical "
+            "cross-entropy: compile with loss='sparse_categorical_crossentropy' or load "
+            "the data with one_hot=True"
+        )
+
+
+def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, verbose="auto"):
+    """Fit ``model`` on the training images, validating on the validation images.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model from one of the factories. If it is not compiled yet it is compiled
+        with :func:`compile_model`'s defaults (categorical loss for one-hot labels).
+    data : CIFAR10 or tuple
+        What :func:`cifar_cnn.load_cifar10` returns, or ``(x_train, y_train)`` or
+        ``(x_train, y_train, x_val, y_val)``. The test images are never used here.
+    epochs, batch_size : int
+        Passes over the training images, and images per gradient step.
+    seed : int or None
+        Seeds the shuffling and dropout of this run. For identical weights too, call
+        :func:`set_seed` before building the model.
+    callbacks : list, optional
+        Keras callbacks, e.g. ``keras.callbacks.EarlyStopping``.
+    verbose : "auto", 0, 1 or 2
+        Progress display, as in ``model.fit``.
+
+    Returns
+    -------
+    keras.callbacks.History
+        ``history.history`` holds loss and accuracy per epoch (and ``val_...``).
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"train expects a Keras model, got {type(model).__name__}; "
+            "build one first, e.g. model = create_model_intro()"
+        )
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    x_train, y_train, x_val, y_val = _split_data(data)
+    x_train, y_train = _check_arrays(model, x_train, y_train, "training")
+    validation = None
+    if x_val is not None and len(x_val):
+        validation = _check_arrays(model, x_val, y_val, "validation")
+    if not model.compiled:
+        one_hot = y_train.ndim == 2
+        compile_model(model, loss="categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy")
+    _check_loss_matches(model, y_train)
+    if seed is not None:
+        set_seed(seed)
+    return model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+
+
+def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
+    """Loss and metrics of a compiled model on ``(x, y)``, as a dict.
+
+    Use it on the test images once, at the very end: choices made by looking at the
+    test score are no longer tested by it.
+    """
+    if not getattr(model, "compiled", False):
+        raise ValueError("the model is not compiled: call compile_model(model) or train it first")
+    x, y = _check_arrays(model, x, y, "evaluation")
+    _check_loss_matches(model, y)
+    return model.evaluate(x, y, batch_size=batch_size, verbose=verbose, return_dict=True)

@@ -1,0 +1,45 @@
+"""The package as a learner meets it: cheap import, top-level names, README promises."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cifar_cnn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_does_not_load_tensorflow_or_keras():
+    code = (
+        "import sys, cifar_cnn, cifar_cnn.data, cifar_cnn.arithmetic, cifar_cnn.cli;"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_top_level_names_resolve():
+    from cifar_cnn import create_model_intro, load_cifar10, set_seed, train  # noqa: F401
+
+    for name in cifar_cnn.__all__:
+        assert getattr(cifar_cnn, name) is not None, name
+    assert create_model_intro().count_params() == 79530
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    try:
+        cifar_cnn.create_model_alexnet
+    except AttributeError as error:
+        assert "create_model_alexnet" in str(error)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [c for block in re.findall(r"```sh\n(.*?)```", quick_start, re.S) for c in block.strip().splitlines()]
+    assert len(commands) == 2, "the Quick start has exactly two commands"
+    test_command = next(c for c in commands if "pytest" in c)
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines
