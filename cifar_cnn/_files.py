@@ -8,6 +8,18 @@ import tempfile
 from pathlib import Path
 
 
+def give_default_permissions(path, directory=False):
+    """Undo tempfile's private 0600/0700 modes: use what plain open()/mkdir() would give.
+
+    Temporary files and folders are created private, but what they become (a saved
+    model, the data folder) must be readable by others, e.g. every learner account on a
+    shared workshop machine.
+    """
+    umask = os.umask(0)  # the only portable way to read the umask is to set it
+    os.umask(umask)
+    os.chmod(path, (0o777 if directory else 0o666) & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_path(target):
     """Yield a temporary path next to ``target``; move it into place only on success.
@@ -19,6 +31,7 @@ def atomic_path(target):
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".partial{target.suffix}")
     os.close(fd)
+    give_default_permissions(tmp)
     try:
         yield Path(tmp)
         os.replace(tmp, target)

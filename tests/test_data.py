@@ -16,6 +16,7 @@ import os
 import pickle
 import re
 import socket
+import stat
 import subprocess
 import sys
 import tarfile
@@ -40,6 +41,8 @@ from cifar_files import (
 )
 
 from cifar_cnn import data
+from cifar_cnn.data import archive as archive_module  # private names are patched where used
+from cifar_cnn.data import load as load_module
 from cifar_cnn.data import (
     CIFAR10,
     DataError,
@@ -729,7 +732,7 @@ def test_load_cifar10_downloads_when_missing(http_server, archive, home, monkeyp
     def local_download(data_home=None):
         return real_download(data_home, url=url, sha256=sha256, progress=False)
 
-    monkeypatch.setattr(data, "download_cifar10", local_download)
+    monkeypatch.setattr(load_module, "download_cifar10", local_download)
     d = load_cifar10(n_val=20, n_train=40)
     assert len(d.x_train) == 40 and (home / "cifar-10-batches-py").is_dir()
 
@@ -784,6 +787,19 @@ def test_install_archive_keeps_the_callers_archive(archive, home):
     assert load_raw(folder)[0][0].shape == (100, 32, 32, 3)
 
 
+def test_installed_folder_is_readable_by_other_users(archive, home):
+    # Temporary folders are private (0700); the installed data must not stay so, or the
+    # other learner accounts of a shared workshop machine could not read it.
+    path, digest = archive
+    old = os.umask(0o022)
+    try:
+        folder = install_archive(path, home, sha256=digest)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o644 for f in folder.iterdir())
+
+
 def test_install_archive_wrong_hash(archive, home):
     with pytest.raises(DataError, match="SHA-256"):
         install_archive(archive[0], home, sha256="f" * 64)
@@ -806,7 +822,7 @@ def test_install_interrupted_midway_leaves_nothing(archive, home, monkeypatch):
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "_parse_batch", interrupted)  # during the read-back
+    monkeypatch.setattr(archive_module, "_parse_batch", interrupted)  # during the read-back
     with pytest.raises(KeyboardInterrupt):
         install_archive(archive[0], home)
     assert leftovers(home) == []
@@ -885,7 +901,7 @@ def test_install_refuses_unsafe_members(tmp_path, home, member, expected):
 
 
 def test_install_refuses_a_huge_member(tmp_path, home, monkeypatch):
-    monkeypatch.setattr(data, "_MAX_MEMBER_BYTES", 1000)  # the tiny batches are ~20 KB
+    monkeypatch.setattr(archive_module, "_MAX_MEMBER_BYTES", 1000)  # the tiny batches are ~20 KB
     with pytest.raises(DataError, match="far larger"):
         install_archive(_tar_with(tmp_path / "big.tar.gz"), home)
     assert leftovers(home) == []
@@ -934,12 +950,12 @@ def test_install_recognises_the_cifar100_archive(tmp_path, home):
 
 def test_install_cleans_up_stale_partials_but_not_fresh_ones(archive, home):
     home.mkdir(parents=True)
-    stale_dir = home / (data._PARTIAL_PREFIX + "dead1234")
+    stale_dir = home / (archive_module._PARTIAL_PREFIX + "dead1234")
     stale_dir.mkdir()
     (stale_dir / "data_batch_1").write_bytes(b"half")
-    stale_file = home / (data._PARTIAL_PREFIX + "dead.tar.gz")
+    stale_file = home / (archive_module._PARTIAL_PREFIX + "dead.tar.gz")
     stale_file.write_bytes(b"half")
-    fresh = home / (data._PARTIAL_PREFIX + "running")
+    fresh = home / (archive_module._PARTIAL_PREFIX + "running")
     fresh.mkdir()
     an_hour_ago = time.time() - 2 * 3600
     for path in (stale_dir, stale_file):

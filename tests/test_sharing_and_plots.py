@@ -1,5 +1,8 @@
 """Saving and reloading a model, and the training-curve figure the CLI saves."""
 
+import os
+import stat
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -19,6 +22,9 @@ def test_saved_model_reloads_and_predicts_the_same(tmp_path):
     assert reloaded.name == "cifar_model_intro"
     np.testing.assert_array_equal(model.predict(images, verbose=0), reloaded.predict(images, verbose=0))
     assert [p.name for p in path.parent.iterdir()] == ["intro.keras"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not tempfile's private 0600
 
 
 def test_an_interrupted_save_leaves_nothing_behind(tmp_path):

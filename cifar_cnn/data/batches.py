@@ -1,0 +1,229 @@
+"""Read and check the files of a ``cifar-10-batches-py`` folder.
+
+``batches.meta`` holds the class names; ``data_batch_1`` .. ``data_batch_5``
+and ``test_batch`` hold the images and labels.  Every field is checked, and a
+problem raises DataError naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .constants import CLASS_NAMES, META_FILE, REQUIRED_FILES, TEST_FILE, TRAIN_FILES
+from .errors import _FOLDER_FIX, DataError, _file_error, _Invalid
+from .unpickle import _unpickle
+
+
+_CIFAR100_FILES = ("train", "test", "meta")
+_IMAGE_SIZE = 32 * 32 * 3
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _Invalid("is missing") from None
+    except OSError as e:
+        raise _Invalid(f"cannot be read ({e})") from None
+
+
+# ------------------------------------------------------ parsing file contents
+
+
+def _str_keys(obj: object, what: str) -> dict:
+    """The pickled dict with its keys as str (originals use bytes keys)."""
+    if not isinstance(obj, dict):
+        raise _Invalid(f"holds a {type(obj).__name__}, not the dict of a CIFAR-10 {what}")
+    return {
+        (k.decode("latin-1") if isinstance(k, bytes) else k): v
+        for k, v in obj.items()
+        if isinstance(k, (bytes, str))
+    }
+
+
+def _require_keys(d: dict, keys: tuple[str, ...], cifar100_key: str) -> None:
+    missing = [k for k in keys if k not in d]
+    if not missing:
+        return
+    if cifar100_key in d:
+        raise _Invalid(f"looks like a CIFAR-100 file (it has '{cifar100_key}'), not CIFAR-10")
+    raise _Invalid(f"has no {' or '.join(repr(k) for k in missing)} entry (it has {sorted(d)})")
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def _images(data: object) -> np.ndarray:
+    """(n, 3072) planes of 1024 R, 1024 G, 1024 B values -> (n, 32, 32, 3) uint8."""
+    if (
+        not isinstance(data, np.ndarray)
+        or data.dtype != np.uint8
+        or data.ndim != 2
+        or data.shape[1] != _IMAGE_SIZE
+    ):
+        raise _Invalid(
+            f"holds image data that is {_describe(data)}; "
+            f"expected a uint8 array of shape (n, {_IMAGE_SIZE})"
+        )
+    if data.shape[0] == 0:
+        raise _Invalid("holds no images")
+    # The copy makes the array contiguous (fast to train on) and writable.
+    return np.ascontiguousarray(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+
+
+def _labels(raw: object, n: int) -> np.ndarray:
+    """Labels as int64 (n,), checked to be n whole numbers in 0-9."""
+    if isinstance(raw, (list, tuple)):
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in raw):
+            raise _Invalid("has labels that are not whole numbers")
+        # Checked in Python first: a huge int would overflow int64.
+        bad = [v for v in raw if not 0 <= v <= 9]
+        if bad:
+            raise _Invalid(f"has labels outside 0-9 (e.g. {bad[0]})")
+        raw = np.array(raw, dtype=np.int64)
+    elif not isinstance(raw, np.ndarray):
+        raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")
+    if raw.ndim != 1 or raw.dtype.kind not in "iu":
+        raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")
+    if len(raw) != n:
+        raise _Invalid(f"has {len(raw)} labels for {n} images")
+    out_of_range = raw[(raw < 0) | (raw > 9)]
+    if out_of_range.size:
+        raise _Invalid(f"has labels outside 0-9 (e.g. {out_of_range[0]})")
+    return raw.astype(np.int64)
+
+
+def _parse_batch(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    d = _str_keys(_unpickle(data), "batch")
+    _require_keys(d, ("data", "labels"), cifar100_key="fine_labels")
+    images = _images(d["data"])
+    return images, _labels(d["labels"], len(images))
+
+
+def _parse_meta(data: bytes) -> tuple[str, ...]:
+    d = _str_keys(_unpickle(data), "batches.meta")
+    _require_keys(d, ("label_names",), cifar100_key="fine_label_names")
+    names = d["label_names"]
+    if not isinstance(names, (list, tuple)) or len(names) != len(CLASS_NAMES):
+        raise _Invalid(f"should list {len(CLASS_NAMES)} class names, but holds {_describe(names)}")
+    try:
+        names = tuple(n.decode("utf-8") if isinstance(n, bytes) else n for n in names)
+    except UnicodeDecodeError:
+        raise _Invalid("has class names that are not text") from None
+    if not all(isinstance(n, str) and n for n in names):
+        raise _Invalid("has class names that are not text")
+    return names
+
+
+def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one CIFAR-10 batch file, safely and with every field checked.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``data_batch_*`` or ``test_batch`` file.
+
+    Returns
+    -------
+    images : ndarray of uint8, shape (n, 32, 32, 3)
+        Height, width, then the R, G, B channels.
+    labels : ndarray of int64, shape (n,)
+        Class numbers 0-9.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, truncated, malicious or not a CIFAR-10 batch;
+        the message names the file and the fix.
+    """
+    path = Path(path)
+    try:
+        return _parse_batch(_read_bytes(path))
+    except _Invalid as e:
+        raise _file_error(path, e) from None
+
+
+def read_class_names(folder: str | os.PathLike) -> tuple[str, ...]:
+    """The 10 class names stored in ``batches.meta`` of `folder`.
+
+    `folder` may also be the ``batches.meta`` file itself.  Raises DataError
+    like :func:`read_batch`.
+    """
+    path = Path(folder)
+    if path.is_dir():
+        path = path / META_FILE
+    try:
+        return _parse_meta(_read_bytes(path))
+    except _Invalid as e:
+        raise _file_error(path, e) from None
+
+
+# ------------------------------------------------------------ whole folders
+
+
+def _missing_files(folder: Path) -> list[str]:
+    return [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+
+
+def _is_cifar10_folder(folder: Path) -> bool:
+    """Cheap check: are all the files there?  (Contents are checked on reading.)"""
+    return folder.is_dir() and not _missing_files(folder)
+
+
+def _looks_like_cifar100(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in _CIFAR100_FILES) or (
+        folder / "cifar-100-python"
+    ).is_dir()
+
+
+def _require_complete(folder: Path) -> None:
+    missing = _missing_files(folder)
+    if not missing:
+        return
+    fix = _FOLDER_FIX.format(folder=folder)
+    if _looks_like_cifar100(folder):
+        raise DataError(
+            f"{folder} holds CIFAR-100 (files train, test, meta), not CIFAR-10.\nTo fix it: {fix}."
+        )
+    raise DataError(
+        f"The CIFAR-10 folder {folder} is incomplete: it lacks {', '.join(missing)}.\n"
+        f"To fix it: {fix}."
+    )
+
+
+def _validate_folder(folder: Path) -> None:
+    """Read every file of `folder` (one at a time), raising DataError on the first problem."""
+    _require_complete(folder)
+    read_class_names(folder)
+    for name in (*TRAIN_FILES, TEST_FILE):
+        read_batch(folder / name)
+
+
+def load_raw(
+    folder: str | os.PathLike,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], tuple[str, ...]]:
+    """Read a ``cifar-10-batches-py`` folder as it is: no split, no scaling.
+
+    Returns
+    -------
+    (x_train, y_train) : the five training batches concatenated in order
+    (x_test, y_test) : the test batch
+    class_names : tuple of str
+
+    Images are uint8 (n, 32, 32, 3), labels int64 (n,).  Batches may hold any
+    number of images.  Raises DataError naming missing or damaged files.
+    """
+    folder = Path(folder)
+    _require_complete(folder)
+    class_names = read_class_names(folder)
+    # Every batch decodes to (n, 32, 32, 3), so the batches always concatenate.
+    train = [read_batch(folder / name) for name in TRAIN_FILES]
+    x_train = np.concatenate([x for x, _ in train])
+    y_train = np.concatenate([y for _, y in train])
+    return (x_train, y_train), read_batch(folder / TEST_FILE), class_names

@@ -1,0 +1,172 @@
+"""Load CIFAR-10 as training, validation and test arrays: :func:`load_cifar10`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .batches import load_raw
+from .constants import ENV_VAR
+from .download import download_cifar10
+from .errors import DataNotFoundError, _how_to_provide
+from .locate import _data_home, find_data_dir
+from .split import _check_count, _split, stratified_indices
+
+
+class CIFAR10(NamedTuple):
+    """CIFAR-10 split into training, validation and test sets."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+
+def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
+    """Check load_cifar10's arguments before any disk access; return the dtype."""
+    if n_train is not None:
+        _check_count("n_train", n_train)
+    _check_count("n_val", n_val, minimum=0)
+    if n_test is not None:
+        _check_count("n_test", n_test)
+    _check_count("seed", seed, minimum=0)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.uint8)):
+        raise ValueError(
+            'dtype must be "float32" (pixels scaled to 0-1) or "uint8" '
+            f"(raw pixel values 0-255), got {dtype!r}."
+        )
+    return dt
+
+
+def _check_sizes(n_available: int, n_test_available: int, n_train, n_val, n_test) -> None:
+    """Check the requested sizes against the images there are."""
+    if n_val >= n_available:
+        raise ValueError(
+            f"n_val={n_val} leaves no training images: there are only {n_available} "
+            f"training images. Pass n_val smaller than {n_available}."
+        )
+    left = n_available - n_val
+    if n_train is not None and n_train > left:
+        raise ValueError(
+            f"n_train={n_train} is too large: of the {n_available} training images, "
+            f"n_val={n_val} are kept for validation, leaving {left}. "
+            f"Pass n_train={left} or less, or a smaller n_val."
+        )
+    if n_test is not None and n_test > n_test_available:
+        raise ValueError(
+            f"n_test={n_test} is too large: there are {n_test_available} test images. "
+            f"Pass n_test={n_test_available} or less, or None for all of them."
+        )
+
+
+def _locate(data_dir, data_home, download_if_missing: bool) -> Path:
+    folder, _ = find_data_dir(data_dir, data_home=data_home)
+    if folder is not None:
+        return folder
+    if not download_if_missing:
+        home = _data_home(data_home)
+        reason = (
+            f"It is not in the Keras cache ({home}), {ENV_VAR} is not set, and "
+            "download_if_missing=False."
+        )
+        raise DataNotFoundError(_how_to_provide(home, reason))
+    return download_cifar10(data_home)
+
+
+def _prepare_images(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        return x
+    x = x.astype(np.float32)
+    x /= 255.0  # in place: the float copy of 60,000 images is already 700 MB
+    return x
+
+
+def _prepare_labels(y: np.ndarray, one_hot: bool, n_classes: int) -> np.ndarray:
+    return np.eye(n_classes, dtype=np.float32)[y] if one_hot else y
+
+
+def load_cifar10(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    n_train: int | None = None,
+    n_val: int = 10_000,
+    n_test: int | None = None,
+    seed: int = 42,
+    dtype: str = "float32",
+    one_hot: bool = False,
+    download_if_missing: bool = True,
+    data_home: str | os.PathLike | None = None,
+) -> CIFAR10:
+    """Load CIFAR-10 as training, validation and test arrays.
+
+    The 50,000 training images are split into a validation set of `n_val`
+    images and a training set of the rest, both stratified (each class in
+    the same proportion) and in the original order.  The same arguments
+    always give the same arrays.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        The ``cifar-10-batches-py`` folder or its parent.  Default: the
+        ``CIFAR_CNN_DATA`` environment variable, then the Keras cache.
+    n_train : int, optional
+        Use a stratified subset of this many training images (for quick runs).
+    n_val : int, default 10000
+        Validation images taken from the training images; 0 for none (the
+        validation arrays are then empty).
+    n_test : int, optional
+        Use a stratified subset of this many test images; default all 10,000
+        in the original order.
+    seed : int, default 42
+        Chooses the validation set and the subsets.
+    dtype : {"float32", "uint8"}
+        float32 scales pixels to [0, 1]; uint8 keeps the raw values 0-255.
+    one_hot : bool
+        Labels as float32 one-hot rows (n, 10) instead of int64 (n,).
+    download_if_missing : bool
+        Download into the Keras cache when the data is found nowhere.
+    data_home : path-like, optional
+        The Keras cache to search and download to.
+
+    Returns
+    -------
+    CIFAR10
+        ``x_*`` of shape (n, 32, 32, 3), ``y_*`` and ``class_names``.
+
+    Raises
+    ------
+    ValueError
+        Invalid arguments, or sizes larger than the data.
+    DataNotFoundError
+        No data and no download; the message lists the three ways to provide it.
+    DataError
+        Damaged data; the message names the file and the fix.
+    """
+    out_dtype = _check_arguments(n_train, n_val, n_test, seed, dtype)
+    folder = _locate(data_dir, data_home, download_if_missing)
+    (x_all, y_all), (x_test, y_test), class_names = load_raw(folder)
+    _check_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
+    train, val = _split(y_all, n_train, n_val, seed)
+    if n_test is not None:
+        test = stratified_indices(y_test, n_test, seed)
+        x_test, y_test = x_test[test], y_test[test]
+    n_classes = len(class_names)
+    return CIFAR10(
+        x_train=_prepare_images(x_all[train], out_dtype),
+        y_train=_prepare_labels(y_all[train], one_hot, n_classes),
+        x_val=_prepare_images(x_all[val], out_dtype),
+        y_val=_prepare_labels(y_all[val], one_hot, n_classes),
+        x_test=_prepare_images(x_test, out_dtype),
+        y_test=_prepare_labels(y_test, one_hot, n_classes),
+        class_names=class_names,
+    )
