@@ -37,7 +37,25 @@ _EXPORTS = {
     ),
     **dict.fromkeys(["set_seed", "compile_model", "train", "evaluate"], "cifar_cnn.training"),
     **dict.fromkeys(["save_model", "load_model"], "cifar_cnn.sharing"),
-    "plot_history": "cifar_cnn.plots",
+    **dict.fromkeys(
+        [
+            "ConvExample", "CellComputation", "conv1d_worked_example", "conv2d_worked_example",
+            "multiple_filters_example", "multiple_channels_example", "apply_kernel",
+            "apply_kernel_to_rgb", "to_grayscale", "chelsea_image", "cat_horizontal_edges",
+            "cifar_horizontal_edges", "convolve_cell", "convolve1d_valid", "convolve2d_valid",
+            "HORIZONTAL_EDGE_KERNEL", "VERTICAL_LINE_KERNEL", "HORIZONTAL_LINE_KERNEL",
+        ],
+        "cifar_cnn.convolution",
+    ),
+    **dict.fromkeys(
+        [
+            "plot_history", "plot_images", "plot_convolution", "plot_feature_map_pairs",
+            "plot_feature_maps", "plot_filters", "confusion_matrix", "plot_confusion_matrix",
+            "plot_predictions", "plot_augmentation", "plot_gradient_flow",
+        ],
+        "cifar_cnn.plots",
+    ),
+    **dict.fromkeys(["gradient_norms", "gradient_flow", "conv_layers"], "cifar_cnn.gradients"),
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -164,6 +164,18 @@ def cmd_train(args):
     return 0
 
 
+def cmd_figures(args):
+    _quiet_tensorflow()
+    from .figures import make_figures
+
+    started = time.perf_counter()
+    paths = make_figures(
+        args.out, data_dir=args.data_dir, n_train=args.n_train, n_test=args.n_test, epochs=args.epochs
+    )
+    print(f"{len(paths)} figures in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def cmd_data_download(args):
     _quiet_tensorflow()
     from .data import download_cifar10, find_data_dir
@@ -226,6 +238,16 @@ def build_parser():
     p.add_argument("--out", default="runs", help="folder for the model, plot and history (default runs/)")
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
     p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser("figures", help="redraw every lesson figure into fig/")
+    p.add_argument("--out", default="fig", help="folder for the PNG files (default fig/)")
+    p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
+    p.add_argument("--n-train", type=_positive_int, default=10_000,
+                   help="training images for the model figures (default 10,000)")
+    p.add_argument("--n-test", type=_positive_int, default=1000,
+                   help="test images for the confusion matrix and predictions (default 1000)")
+    p.add_argument("--epochs", type=_positive_int, default=5, help="epochs for the model figures (default 5)")
+    p.set_defaults(func=cmd_figures)
 
     data = commands.add_parser("data", help="download, verify or locate CIFAR-10")
     data_commands = data.add_subparsers(dest="data_command", metavar="ACTION")
