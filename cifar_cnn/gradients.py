@@ -25,6 +25,8 @@ import numbers
 
 import numpy as np
 
+from .training import _check_arrays
+
 __all__ = ["conv_layers", "gradient_norms", "gradient_flow"]
 
 
@@ -49,16 +51,7 @@ def conv_layers(model):
 
 def _check_batch(model, images, labels):
     """Images as float32 in [0, 1] matching the model, labels as class numbers."""
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    expected = tuple(model.input_shape[1:])
-    if images.ndim != len(expected) + 1 or tuple(images.shape[1:]) != expected:
-        raise ValueError(
-            f"the images must be a batch of shape (n, {', '.join(map(str, expected))}) for "
-            f"{model.name}; got shape {images.shape}"
-        )
-    if len(images) == 0:
-        raise ValueError("the batch is empty: pass at least one image")
+    images, labels = _check_arrays(model, images, labels, "batch")
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0  # as load_cifar10(dtype="float32") does
     elif np.issubdtype(images.dtype, np.floating):
@@ -67,31 +60,9 @@ def _check_batch(model, images, labels):
         raise ValueError(f"the images must be float (0 to 1) or uint8 (0 to 255), got {images.dtype}")
     if not np.all(np.isfinite(images)):
         raise ValueError("the images contain NaN or infinite values")
-
-    num_classes = model.output_shape[-1]
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]  # (n, 1) columns, as keras.datasets.cifar10 returns them
     if labels.ndim == 2:
-        if labels.shape[1] != num_classes:
-            raise ValueError(
-                f"the labels are one-hot with {labels.shape[1]} columns but {model.name} has "
-                f"{num_classes} outputs"
-            )
-        labels = labels.argmax(axis=1)
-    elif labels.ndim != 1:
-        raise ValueError("the labels must be a vector of class numbers or one-hot rows")
-    if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels: they must match one to one")
-    if not np.issubdtype(labels.dtype, np.integer):
-        if not np.all(np.mod(labels, 1) == 0):
-            raise ValueError(f"the labels must be class numbers (integers), got {labels.dtype}")
-    labels = labels.astype(np.int32)
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(
-            f"the labels run from {labels.min()} to {labels.max()} but {model.name} has "
-            f"{num_classes} outputs (classes 0 to {num_classes - 1})"
-        )
-    return images, labels
+        labels = labels.argmax(axis=1)  # one-hot rows
+    return images, labels.astype(np.int32)
 
 
 # ---------------------------------------------------------------- backends

@@ -102,6 +102,23 @@ def _classifier(x, num_classes):
 # ---------------------------------------------------------------- the lesson's networks
 
 
+def _intro_network(factory, input_shape, num_classes, dropout_rate, name):
+    """The intro network; with ``dropout_rate``, Dropout between Flatten and Dense."""
+    input_shape = _check_common(input_shape, num_classes)
+    _check_fits(factory, input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
+    x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    if dropout_rate is not None:
+        x = layers.Dropout(dropout_rate, name="dropout")(x)
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    outputs = _classifier(x, num_classes)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
 def create_model_intro(input_shape=(32, 32, 3), num_classes=10, name="cifar_model_intro"):
     """The lesson's first CNN: two small convolution + pooling stages and a dense head.
 
@@ -124,17 +141,7 @@ def create_model_intro(input_shape=(32, 32, 3), num_classes=10, name="cifar_mode
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
-    _check_fits("create_model_intro", input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
-    inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
-    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
-    x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(64, activation="relu", name="dense")(x)
-    outputs = _classifier(x, num_classes)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+    return _intro_network("create_model_intro", input_shape, num_classes, None, name)
 
 
 def create_model_dropout(
@@ -159,17 +166,21 @@ def create_model_dropout(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
     _check_rate("rate", rate)
-    _check_fits("create_model_dropout", input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+    return _intro_network("create_model_dropout", input_shape, num_classes, rate, name)
+
+
+def _conv_readout(factory, n_conv, input_shape, num_classes, filters, kernel_size, name):
+    """``n_conv`` stacked Conv2D layers, then Flatten and a softmax readout."""
+    input_shape = _check_common(input_shape, num_classes)
+    _check_int("filters", filters)
+    _check_int("kernel_size", kernel_size)
+    _check_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
     inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
-    x = layers.MaxPooling2D((2, 2), name="pool1")(x)
-    x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D((2, 2), name="pool2")(x)
+    x = inputs
+    for index in range(1, n_conv + 1):
+        x = layers.Conv2D(filters, kernel_size, activation="relu", name=f"conv{index}")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(rate, name="dropout")(x)
-    x = layers.Dense(64, activation="relu", name="dense")(x)
     outputs = _classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
@@ -189,15 +200,7 @@ def create_model_one_conv(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
-    _check_int("filters", filters)
-    _check_int("kernel_size", kernel_size)
-    _check_fits("create_model_one_conv", input_shape, [("conv", kernel_size, 0)])
-    inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv1")(inputs)
-    x = layers.Flatten(name="flatten")(x)
-    outputs = _classifier(x, num_classes)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+    return _conv_readout("create_model_one_conv", 1, input_shape, num_classes, filters, kernel_size, name)
 
 
 def create_model_two_conv(
@@ -215,16 +218,7 @@ def create_model_two_conv(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
-    _check_int("filters", filters)
-    _check_int("kernel_size", kernel_size)
-    _check_fits("create_model_two_conv", input_shape, [("conv", kernel_size, 0)] * 2)
-    inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv1")(inputs)
-    x = layers.Conv2D(filters, kernel_size, activation="relu", name="conv2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    outputs = _classifier(x, num_classes)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+    return _conv_readout("create_model_two_conv", 2, input_shape, num_classes, filters, kernel_size, name)
 
 
 def create_model_vgg(

@@ -103,6 +103,8 @@ def _check_arrays(model, x, y, what):
     if len(x) == 0:
         raise ValueError(f"the {what} set is empty")
     num_classes = model.output_shape[-1]
+    if y.ndim == 2 and y.shape[1] == 1 and num_classes != 1:
+        y = y[:, 0]  # an (n, 1) column, as keras.datasets.cifar10 returns labels
     if y.ndim == 2:
         if y.shape[1] != num_classes:
             raise ValueError(

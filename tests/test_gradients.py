@@ -74,11 +74,11 @@ def test_bad_inputs_are_explained(batch):
     model = create_model_intro()
     with pytest.raises(ValueError, match="no Conv2D layers"):
         gradient_norms(create_model_dense(), images, labels)
-    with pytest.raises(ValueError, match=r"shape \(n, 32, 32, 3\)"):
+    with pytest.raises(ValueError, match=r"have shape \(28, 28, 3\) but cifar_model_intro expects \(32, 32, 3\)"):
         gradient_norms(model, images[:, :28, :28], labels)
     with pytest.raises(ValueError, match="must match one to one"):
         gradient_norms(model, images, labels[:5])
-    with pytest.raises(ValueError, match="classes 0 to 9"):
+    with pytest.raises(ValueError, match="run from 5 to 14 but the model has 10 outputs"):
         gradient_norms(model, images, labels + 5)
     with pytest.raises(TypeError, match="Keras model"):
         gradient_norms("intro", images, labels)

@@ -72,6 +72,12 @@ def test_train_accepts_a_pair_without_validation():
     assert "val_loss" not in history.history
 
 
+def test_train_accepts_label_columns_as_keras_datasets_gives_them():
+    x, y, _, _ = tiny_data()
+    history = train(create_model_one_conv(), (x, y[:, None]), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
 def test_train_compiles_for_one_hot_labels():
     x, y, _, _ = tiny_data()
     one_hot = np.eye(10, dtype="float32")[y]
