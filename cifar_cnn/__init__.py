@@ -36,7 +36,9 @@ _EXPORTS = {
         "cifar_cnn.arithmetic",
     ),
     **dict.fromkeys(["set_seed", "compile_model", "train", "evaluate"], "cifar_cnn.training"),
-    **dict.fromkeys(["save_model", "load_model"], "cifar_cnn.sharing"),
+    **dict.fromkeys(
+        ["save_model", "load_model", "ModelFileError", "UnsafeModelError"], "cifar_cnn.sharing"
+    ),
     **dict.fromkeys(
         [
             "ConvExample", "CellComputation", "conv1d_worked_example", "conv2d_worked_example",
@@ -54,6 +56,16 @@ _EXPORTS = {
             "plot_predictions", "plot_augmentation", "plot_gradient_flow",
         ],
         "cifar_cnn.plots",
+    ),
+    "quick_mode": "cifar_cnn.lesson",
+    **dict.fromkeys(
+        [
+            "Verdict", "check_input", "check_conv2d", "check_pooling", "check_second_block",
+            "check_flatten", "check_dense", "check_output", "check_model_intro",
+            "check_model_dropout", "check_model_one_conv", "check_model_two_conv",
+            "check_model_vgg", "check_compile",
+        ],
+        "cifar_cnn.checks",
     ),
     **dict.fromkeys(["gradient_norms", "gradient_flow", "conv_layers"], "cifar_cnn.gradients"),
 }

@@ -4,6 +4,9 @@
     cifar-cnn summary intro                  Keras summary plus the formula table
     cifar-cnn train intro --epochs 10        train, evaluate on the test set, save
     cifar-cnn data download | verify | info  fetch, check and locate CIFAR-10
+    cifar-cnn data pack FILE                 archive the data for a USB stick
+    cifar-cnn data download --from FILE      install that archive offline
+    cifar-cnn doctor                         is this machine ready for the lesson?
 
 Errors the user can fix (unknown model, bad number, missing data) are printed as
 ``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
@@ -72,6 +75,13 @@ def _non_negative_int(text):
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
+
+
+def _sha256_hex(text):
+    value = text.strip()
+    if len(value) != 64 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise argparse.ArgumentTypeError(f"expected a SHA-256: 64 hexadecimal digits, got {text!r}")
+    return value.lower()
 
 
 # ------------------------------------------------------------------ commands
@@ -177,7 +187,10 @@ def cmd_figures(args):
 
 
 def cmd_data_download(args):
-    _quiet_tensorflow()
+    if args.sha256 is not None and args.from_archive is None:
+        raise CliError("--sha256 checks an archive given with --from FILE; a download is always checked")
+    if args.from_archive is None:
+        _quiet_tensorflow()  # the download uses Keras's downloader
     from .data import download_cifar10, find_data_dir
 
     folder, source = find_data_dir(args.data_dir, data_home=args.data_home)
@@ -185,9 +198,76 @@ def cmd_data_download(args):
         print(f"CIFAR-10 is already here ({source}): {folder}")
         print("Nothing to download. Check it with `cifar-cnn data verify`.")
         return 0
+    if args.from_archive is not None:
+        return _install_from(args)
     folder = download_cifar10(args.data_home)
     print(f"CIFAR-10 is ready in {folder}")
     return 0
+
+
+def _install_from(args):
+    from .data import FOLDER_NAME
+    from .data.locate import _data_home
+    from .data.pack import install_packed
+
+    destination = _data_home(args.data_home) / FOLDER_NAME
+    if destination.exists():
+        raise CliError(
+            f"{destination} already exists; nothing was replaced. To replace it, delete that "
+            "folder and run this command again."
+        )
+    folder, how = install_packed(args.from_archive, args.data_home, sha256=args.sha256)
+    print(f"Checked the archive: {how}.")
+    print(f"CIFAR-10 is ready in {folder}")
+    return 0
+
+
+def cmd_data_pack(args):
+    from .data import find_data_dir, pack_data
+    from .data.pack import _archive_target
+
+    _archive_target(args.file)  # a bad name fails before the data is read
+    folder, source = find_data_dir(args.data_dir)
+    if folder is not None:
+        print(f"Packing CIFAR-10 from {folder} ({source})")
+    path, sha256 = pack_data(args.file, folder)
+    size = path.stat().st_size
+    print(f"Wrote {path} ({size / 1e6:.1f} MB, {size:,} bytes)")
+    print(f"SHA-256: {sha256}")
+    print(f"Checksum saved to {path.name}.sha256 next to it: copy both files.")
+    print(f"On each machine: cifar-cnn data download --from <where the stick is>/{path.name}")
+    return 0
+
+
+def cmd_doctor(args):
+    try:
+        _quiet_tensorflow()
+    except Exception:
+        pass  # the doctor's Keras check reports why
+    from .doctor import FAIL, format_result, iter_checks, report_dict, summary_line
+
+    checks = iter_checks(args.data_dir, speed=not args.skip_speed)
+    if args.json:
+        results = list(checks)
+        print(json.dumps(report_dict(results), indent=2))
+    else:
+        ascii = not _can_print("✓⚠✗—")
+        results = []
+        for result in checks:  # each line as soon as its check is done
+            results.append(result)
+            print(format_result(result, ascii=ascii), flush=True)
+        print()
+        print(summary_line(results))
+    return EXIT_ERROR if any(r.status == FAIL for r in results) else 0
+
+
+def _can_print(text):
+    """Whether stdout's encoding (e.g. a Windows console's cp1252) can show `text`."""
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def cmd_data_verify(args):
@@ -257,7 +337,18 @@ def build_parser():
     p.add_argument("--data-home", default=None, help="where to put it (default: the Keras cache, ~/.keras/datasets)")
     p.add_argument("--data-dir", default=None, help=argparse.SUPPRESS)
     p.add_argument("--force", action="store_true", help="download even if a copy is already found")
+    p.add_argument("--from", dest="from_archive", metavar="FILE", default=None,
+                   help="install from an archive (made by `cifar-cnn data pack`, or the official "
+                        "cifar-10-python.tar.gz) instead of downloading")
+    p.add_argument("--sha256", metavar="HEX", type=_sha256_hex, default=None,
+                   help="expected SHA-256 of the --from archive (default: FILE.sha256 next to it, if any)")
     p.set_defaults(func=cmd_data_download)
+
+    p = data_commands.add_parser("pack", help="write the data into one archive, e.g. for a USB stick")
+    p.add_argument("file", metavar="FILE",
+                   help="the archive to write (NAME.tar.gz), or a folder to write cifar-10-python.tar.gz into")
+    p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py (default: the one found)")
+    p.set_defaults(func=cmd_data_pack)
 
     p = data_commands.add_parser("verify", help="check every file of a CIFAR-10 folder")
     p.add_argument("folder", nargs="?", default=None, help="folder to check (default: the one the package would use)")
@@ -268,6 +359,12 @@ def build_parser():
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
     p.add_argument("--data-home", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_data_info)
+
+    p = commands.add_parser("doctor", help="check that this machine is ready for the lesson")
+    p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
+    p.add_argument("--skip-speed", action="store_true", help="do not time the training speed (saves a few seconds)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (for collecting a class's reports)")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 

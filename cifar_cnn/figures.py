@@ -60,13 +60,13 @@ def _convolution_figures(data, out_dir):
         ),
         out_dir, "edges_cat.png",
     )
-    images = data.x_test[:4]
+    images = data.x_train[:4]  # the test images stay unseen until the evaluating episode
     edges = cifar_horizontal_edges(images)
     yield _save(
         plot_feature_map_pairs(
             images, edges.feature_map,
-            titles=[data.class_names[int(label)] for label in data.y_test[:4]],
-            caption="CIFAR-10 test images and their horizontal edges (grayscale, 3x3 kernel)",
+            titles=[data.class_names[int(label)] for label in data.y_train[:4]],
+            caption="CIFAR-10 training images and their horizontal edges (grayscale, 3x3 kernel)",
         ),
         out_dir, "edges_cifar.png",
     )

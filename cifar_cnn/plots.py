@@ -7,7 +7,9 @@ notebook, a returned figure is drawn inline; elsewhere call ``fig.savefig(path)`
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import sys
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -15,6 +17,24 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .data import CLASS_NAMES
+
+def _display_figures_inline():
+    """In Jupyter, show the Figures these functions return as pictures.
+
+    pyplot would register the notebook's PNG display hook on first use; these functions
+    do not use pyplot, so the hook is registered here. Importing the inline backend
+    module does that only when it is the active backend, as it is by default in Jupyter.
+    """
+    if "IPython" not in sys.modules:  # a plain script: nothing to register
+        return
+    from IPython import get_ipython
+
+    if get_ipython() is not None:
+        with contextlib.suppress(ImportError):
+            import matplotlib_inline.backend_inline  # noqa: F401
+
+
+_display_figures_inline()
 
 __all__ = [
     "plot_history",

@@ -41,6 +41,7 @@ from .download import OFFICIAL_SHA256, OFFICIAL_URL, download_cifar10
 from .errors import DataError, DataNotFoundError
 from .load import CIFAR10, load_cifar10
 from .locate import default_data_home, find_data_dir
+from .pack import pack_data
 from .report import OFFICIAL_MD5, FileCheck, VerifyReport, format_info, info, verify
 from .split import stratified_indices
 
@@ -64,6 +65,7 @@ __all__ = [
     "install_archive",
     "load_cifar10",
     "load_raw",
+    "pack_data",
     "read_batch",
     "read_class_names",
     "stratified_indices",

@@ -71,6 +71,9 @@ def _images(data: object) -> np.ndarray:
             f"holds image data that is {_describe(data)}; "
             f"expected a uint8 array of shape (n, {_IMAGE_SIZE})"
         )
+    if data.dtype.flags != np.dtype(np.uint8).flags:
+        # A byte flipped in the pickled dtype state can mark uint8 as holding objects.
+        raise _Invalid("holds image data whose uint8 type description is damaged")
     if data.shape[0] == 0:
         raise _Invalid("holds no images")
     # The copy makes the array contiguous (fast to train on) and writable.

@@ -1,0 +1,41 @@
+"""pytest settings for the whole repository: unit tests in tests/, notebooks in notebooks/.
+
+nbval executes every notebook in a fresh kernel that inherits this process's
+environment, and compares what each cell prints with the output stored in the
+notebook. Everything that would change those outputs without changing the lesson is
+pinned here, before any kernel starts.
+"""
+
+import os
+
+os.environ["COLUMNS"] = "80"  # Keras 3 draws model.summary() min(88, COLUMNS - 4) wide
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # fewer TensorFlow C++ notices
+os.environ["CIFAR_CNN_QUICK"] = "1"  # notebooks run the quick mode: small data, few epochs
+os.environ.pop("MPLBACKEND", None)  # Agg would replace the inline figures the notebooks store
+
+import pytest  # noqa: E402
+
+
+def pytest_collectstart(collector):
+    # stderr carries TensorFlow's start-up notices and Python warnings with machine-specific
+    # paths; what the lesson shows is on stdout and in the rich outputs.
+    if hasattr(collector, "skip_compare"):  # nbval's notebook collector only
+        collector.skip_compare += ("stderr",)
+
+
+def pytest_collection_modifyitems(config, items):
+    notebook_cells = [item for item in items if type(item).__name__ == "IPyNbCell"]
+    if not notebook_cells:
+        return
+    from cifar_cnn.data import find_data_dir
+
+    try:
+        folder, _ = find_data_dir()
+    except Exception as error:  # a bad CIFAR_CNN_DATA: say so on every notebook cell
+        folder, reason = None, f"CIFAR-10 data unusable: {error}"
+    else:
+        reason = "the notebooks read CIFAR-10: set CIFAR_CNN_DATA or run `cifar-cnn data download`"
+    if folder is None:
+        skip = pytest.mark.skip(reason=reason)
+        for item in notebook_cells:
+            item.add_marker(skip)

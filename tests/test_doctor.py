@@ -1,0 +1,392 @@
+"""`cifar-cnn doctor`: every check, each failure it diagnoses, and the exit code."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from collections import namedtuple
+
+import keras
+import pytest
+
+from cifar_cnn import cli, doctor
+from cifar_cnn.cli import main
+from cifar_cnn.doctor import FAIL, OK, WARN, CheckResult
+from cifar_files import write_cifar_folder
+
+GB = 10**9
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """No data anywhere unless a test provides it; never the real ~/.keras."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.delenv("CIFAR_CNN_DATA", raising=False)
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    return write_cifar_folder(tmp_path / "tiny")
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Skip the model check's few seconds in tests about something else."""
+    monkeypatch.setattr(doctor, "check_model", lambda: CheckResult("model", OK, "model (not run in this test)"))
+
+
+def fake_versions(monkeypatch, **versions):
+    """Make doctor.get_version report other versions (None: not installed)."""
+    real = doctor.get_version
+
+    def get_version(module):
+        if module in versions:
+            value = versions[module]
+            if isinstance(value, Exception):
+                raise value
+            return value
+        return real(module)
+
+    monkeypatch.setattr(doctor, "get_version", get_version)
+
+
+def by_name(results):
+    return {r.name: r for r in results}
+
+
+def run_doctor(capsys, *args):
+    code = main(["doctor", "--skip-speed", *args])
+    return code, capsys.readouterr().out
+
+
+# ------------------------------------------------------------ a real run
+
+
+def test_real_run_on_tiny_data(tiny, capsys):
+    code, out = run_doctor(capsys, "--data-dir", str(tiny))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"✓ Python {sys.version.split()[0]}"
+    assert f"✓ Keras {keras.__version__}" in lines
+    assert any(line.startswith("✓ Keras backend: tensorflow, TensorFlow ") for line in lines)
+    assert any(line.startswith("✓ NumPy ") for line in lines)
+    assert any(line.startswith("✓ A model builds and trains (create_model_intro") for line in lines)
+    # Valid tiny files, but not the official ones: a warning, not a failure.
+    data_line = next(line for line in lines if "CIFAR-10" in line)
+    assert data_line.startswith(f"⚠ CIFAR-10 in {tiny} (argument): 100 training + 20 test images, valid")
+    assert "Speed" not in out  # --skip-speed
+    assert lines[-1] == "Ready for the lesson, with 1 warning."
+
+
+def test_json_report(tiny, capsys, no_training):
+    code, out = run_doctor(capsys, "--data-dir", str(tiny), "--json")
+    assert code == 0
+    report = json.loads(out)  # nothing but JSON on stdout
+    assert report["ok"] is True and report["python"] == sys.version.split()[0]
+    checks = by_name(CheckResult(**c) for c in report["checks"])
+    assert list(checks) == ["python", "keras", "backend", "numpy", "matplotlib", "disk", "memory", "data", "model"]
+    assert checks["data"].status == WARN and checks["data"].details["n_train"] == 100
+    assert checks["disk"].details["free_bytes"] > 0
+    assert all(set(c) == {"name", "status", "message", "fix", "details"} for c in report["checks"])
+
+
+def test_json_report_of_a_failure(capsys, no_training):
+    code, out = run_doctor(capsys, "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False and "would stop the lesson" in report["summary"]
+    data = next(c for c in report["checks"] if c["name"] == "data")
+    assert data["status"] == FAIL and "cifar-cnn data download" in data["fix"]
+
+
+# ------------------------------------------------------------------- data
+
+
+def test_missing_data(capsys, no_training):
+    code, out = run_doctor(capsys)  # KERAS_HOME is an empty folder, CIFAR_CNN_DATA unset
+    assert code == 1
+    line = next(line for line in out.splitlines() if "CIFAR-10" in line)
+    assert line.startswith("✗ CIFAR-10 not found (not in the Keras cache ")
+    assert "CIFAR_CNN_DATA is not set) — fix: run `cifar-cnn data download`" in line
+    assert "--from FILE" in line
+    assert out.splitlines()[-1].startswith("1 problem would stop the lesson")
+
+
+def test_corrupt_batch(tiny, capsys, no_training):
+    (tiny / "data_batch_3").write_bytes(b"not a pickle at all")
+    code, out = run_doctor(capsys, "--data-dir", str(tiny))
+    assert code == 1
+    line = next(line for line in out.splitlines() if "CIFAR-10" in line)
+    assert line == (
+        f"✗ CIFAR-10 in {tiny} is broken: data_batch_3 damaged — fix: delete the folder {tiny}, "
+        "then run `cifar-cnn data download` (`cifar-cnn data verify` says more)"
+    )
+
+
+def test_missing_batch_in_the_keras_cache(tmp_path, capsys, no_training):
+    folder = write_cifar_folder(tmp_path / "keras_home" / "datasets")
+    (folder / "test_batch").unlink()
+    result = doctor.check_data()
+    # An incomplete folder is not found at all by the loader: it says how to get the data.
+    assert result.status == FAIL and "not found" in result.message
+
+
+def test_missing_batch_in_a_given_folder(tiny):
+    (tiny / "data_batch_1").unlink()
+    result = doctor.check_data(tiny)
+    assert result.status == FAIL
+    assert result.message.startswith(f"CIFAR-10 not usable: data_dir points at {tiny}, which is incomplete")
+    assert "data_batch_1" in result.message and "complete cifar-10-batches-py folder" in result.fix
+
+
+def test_bad_cifar_cnn_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIFAR_CNN_DATA", str(tmp_path / "nowhere"))
+    result = doctor.check_data()
+    assert result.status == FAIL
+    assert "CIFAR_CNN_DATA points at" in result.message and "does not exist" in result.message
+
+
+def test_official_data_is_ok(tiny, monkeypatch):
+    from cifar_cnn.data import report
+
+    monkeypatch.setattr(report, "OFFICIAL_MD5", {n: report.hashlib.md5((tiny / n).read_bytes()).hexdigest()
+                                                 for n in report.OFFICIAL_MD5})
+    result = doctor.check_data(tiny)
+    assert result.status == OK and result.message.endswith("the official files") and not result.fix
+
+
+# --------------------------------------------------------------- versions
+
+
+def test_too_old_keras(monkeypatch, capsys, tiny, no_training):
+    fake_versions(monkeypatch, keras="3.1.0")
+    code, out = run_doctor(capsys, "--data-dir", str(tiny))
+    assert code == 1
+    assert (
+        '✗ Keras 3.1.0 is too old: the lesson needs Keras 3.3 or newer — fix: run `python -m pip '
+        'install --upgrade "keras>=3.3,<4" "tensorflow>=2.16"` in the lesson\'s virtual environment'
+    ) in out.splitlines()
+
+
+def test_keras_4_is_too_new(monkeypatch):
+    fake_versions(monkeypatch, keras="4.0.1")
+    result = doctor.check_keras()
+    assert result.status == FAIL and "newer than the lesson supports" in result.message
+    assert '"keras>=3.3,<4"' in result.fix
+
+
+def test_keras_2_is_too_old(monkeypatch):
+    fake_versions(monkeypatch, keras="2.15.0")
+    assert doctor.check_keras().message == "Keras 2.15.0 is too old: the lesson needs Keras 3.3 or newer"
+
+
+def test_keras_not_installed_skips_what_needs_it(monkeypatch, tiny):
+    fake_versions(monkeypatch, keras=None)
+    results = by_name(doctor.run_checks(tiny, speed=True))
+    assert results["keras"].status == FAIL and results["keras"].message == "Keras is not installed"
+    assert results["keras"].fix.startswith('run `python -m pip install "keras>=3.3,<4"`')
+    for name in ("backend", "model", "speed"):
+        assert results[name].status == FAIL and "not run: Keras cannot be imported" in results[name].message
+    assert results["numpy"].status == OK  # the other checks still run
+
+
+def test_keras_that_cannot_be_imported(monkeypatch):
+    fake_versions(monkeypatch, keras=ImportError("DLL load failed while importing _pywrap_tensorflow"))
+    result = doctor.check_keras()
+    assert result.status == FAIL
+    assert result.message == (
+        "Keras is installed but cannot be imported (ImportError: DLL load failed while importing "
+        "_pywrap_tensorflow)"
+    )
+    assert "--force-reinstall" in result.fix
+
+
+def test_too_old_tensorflow(monkeypatch):
+    fake_versions(monkeypatch, tensorflow="2.15.1")
+    result = doctor.check_backend()
+    assert result.status == FAIL
+    assert result.message == "TensorFlow 2.15.1 is too old: the lesson needs TensorFlow 2.16 or newer"
+    assert '--upgrade "tensorflow>=2.16"' in result.fix
+
+
+@pytest.mark.parametrize("module, label", [("numpy", "NumPy"), ("matplotlib", "matplotlib")])
+def test_too_old_or_missing_libraries(monkeypatch, module, label):
+    check = getattr(doctor, f"check_{module}")
+    fake_versions(monkeypatch, **{module: "1.0"})
+    assert check().status == FAIL and check().message.startswith(f"{label} 1.0 is too old")
+    fake_versions(monkeypatch, **{module: None})
+    assert check().message == f"{label} is not installed"
+
+
+def test_too_old_python(monkeypatch, capsys, tiny, no_training):
+    monkeypatch.setattr(doctor, "python_version", lambda: (3, 9, 18))
+    code, out = run_doctor(capsys, "--data-dir", str(tiny))
+    assert code == 1
+    assert out.splitlines()[0].startswith(
+        "✗ Python 3.9.18 is too old: the lesson needs Python 3.10 or newer — fix: install Python 3.11"
+    )
+
+
+@pytest.mark.parametrize("backend, module, status", [("jax", "jax", WARN), ("torch", "torch", WARN),
+                                                      ("numpy", None, FAIL)])
+def test_other_backends(monkeypatch, backend, module, status):
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    if module:
+        fake_versions(monkeypatch, **{module: "9.9.9"})
+    result = doctor.check_backend()
+    assert result.status == status
+    assert result.message.startswith(f"Keras backend: {backend} (set by KERAS_BACKEND)")
+    assert "unset KERAS_BACKEND" in result.fix
+    if module:
+        assert "9.9.9" in result.message and "numbers will differ" in result.message
+    else:
+        assert "cannot train models" in result.message
+
+
+# ---------------------------------------------------------- disk, memory
+
+
+def test_low_disk(monkeypatch, capsys, tiny, no_training):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(100 * GB, 99.6 * GB, int(0.4 * GB)))
+    code, out = run_doctor(capsys, "--data-dir", str(tiny))
+    assert code == 0  # a warning does not stop the lesson
+    line = next(line for line in out.splitlines() if "Disk" in line)
+    assert line.startswith("⚠ Disk: 0.4 GB free on the drive of the Keras cache (")
+    assert "less than 1 GB — fix: free some space" in line
+
+
+def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "not" / "yet" / "made"))
+    result = doctor.check_disk()
+    assert result.status == OK and str(tmp_path / "not" / "yet" / "made" / "datasets") in result.message
+
+
+@pytest.mark.parametrize(
+    "memory, status, words",
+    [
+        ((16 * GB, 12 * GB), OK, "Memory: 16.0 GB (12.0 GB available now)"),
+        ((16 * GB, None), OK, "Memory: 16.0 GB"),
+        ((3 * GB, 2.5 * GB), WARN, "less than the 4 GB the lesson expects"),
+        ((16 * GB, 1 * GB), WARN, "less than 2 GB is free"),
+        ((None, None), WARN, "could not tell"),
+    ],
+)
+def test_memory(monkeypatch, memory, status, words):
+    monkeypatch.setattr(doctor, "memory_bytes", lambda: memory)
+    result = doctor.check_memory()
+    assert result.status == status and words in result.message
+    assert bool(result.fix) == (status == WARN)
+
+
+def test_memory_is_measured_here():
+    total, available = doctor.memory_bytes()
+    assert total is None or total > 100 * 2**20
+    assert available is None or 0 < available <= total
+
+
+# ----------------------------------------------------------- model, speed
+
+
+def test_model_check_trains():
+    result = doctor.check_model()
+    assert result.status == OK and result.details["params"] == 79_530
+
+
+def test_model_check_reports_a_nan_loss(monkeypatch):
+    class Diverged:
+        history = {"loss": [float("nan")]}
+
+    monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: Diverged())
+    result = doctor.check_model()
+    assert result.status == FAIL and "its loss is nan" in result.message and "fresh virtual environment" in result.fix
+
+
+def test_model_check_reports_a_crash(monkeypatch):
+    from cifar_cnn import models
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("illegal instruction in a kernel")
+
+    monkeypatch.setattr(models, "create_model_intro", broken)
+    result = doctor.check_model()
+    assert result.status == FAIL
+    assert result.message == "Building or training a model failed (RuntimeError: illegal instruction in a kernel)"
+
+
+def test_speed_on_a_handful_of_steps():
+    result = doctor.check_speed(steps=4, warmup=1)
+    assert result.status == OK
+    per_step = result.details["seconds_per_step"]
+    assert 0 < per_step < 5
+    assert result.details["seconds_per_epoch"] == pytest.approx(per_step * 1250)
+    assert result.details["seconds_per_run"] == pytest.approx(per_step * 12_500)
+    assert "per lesson epoch (1,250 steps of 32 images)" in result.message
+    assert "for the 10-epoch run" in result.message
+
+
+def test_slow_machine_is_a_warning(monkeypatch):
+    monkeypatch.setattr(doctor, "SLOW_RUN_SECONDS", 0)
+    result = doctor.check_speed(steps=2, warmup=1)
+    assert result.status == WARN and "slow for a workshop" in result.message
+    assert "--n-train 10000" in result.fix
+
+
+def test_speed_check_in_the_cli(tiny, monkeypatch, capsys, no_training):
+    real = doctor.check_speed
+    monkeypatch.setattr(doctor, "check_speed", lambda steps: real(steps=3, warmup=1))
+    assert main(["doctor", "--data-dir", str(tiny)]) == 0
+    assert "Speed: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("steps, warmup", [(0, 1), (5, 0)])
+def test_speed_needs_steps(steps, warmup):
+    with pytest.raises(ValueError, match="at least 1"):
+        doctor.check_speed(steps=steps, warmup=warmup)
+
+
+# ----------------------------------------------------------------- output
+
+
+def test_a_crashing_check_is_a_warning_not_a_traceback(monkeypatch, tiny, no_training):
+    def crash():
+        raise RuntimeError("sysconf exploded")
+
+    monkeypatch.setattr(doctor, "check_memory", crash)
+    result = by_name(doctor.run_checks(tiny, speed=False))["memory"]
+    assert result.status == WARN and "could not run (RuntimeError: sysconf exploded)" in result.message
+
+
+def test_formatting():
+    fail = CheckResult("data", FAIL, "CIFAR-10 not found", "run `cifar-cnn data download`")
+    assert doctor.format_result(fail) == "✗ CIFAR-10 not found — fix: run `cifar-cnn data download`"
+    assert doctor.format_result(fail, ascii=True) == "[FAIL] CIFAR-10 not found - fix: run `cifar-cnn data download`"
+    ok = CheckResult("python", OK, "Python 3.11.7")
+    assert doctor.format_result(ok) == "✓ Python 3.11.7"
+    report = doctor.format_report([ok, fail, fail])
+    assert report.endswith("2 problems would stop the lesson: do what the fix says, then run `cifar-cnn doctor` again.")
+    assert doctor.format_report([ok]).endswith("\nReady for the lesson.")
+
+
+def test_ascii_output_where_the_console_cannot_show_the_marks(monkeypatch, tiny, capsys, no_training):
+    monkeypatch.setattr(cli, "_can_print", lambda text: False)
+    assert main(["doctor", "--skip-speed", "--data-dir", str(tiny)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[ok] Python ") and "[warn] CIFAR-10" in out and "✓" not in out
+
+
+def test_can_print_follows_the_encoding(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp1252"))
+    assert not cli._can_print("✓⚠✗—")
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    assert cli._can_print("✓⚠✗—")
+
+
+@pytest.mark.parametrize("text, version", [("2.16.0rc0", (2, 16, 0)), ("3.15.1", (3, 15, 1)),
+                                           ("v1.26", (1, 26)), ("unknown", ())])
+def test_parse_version(text, version):
+    assert doctor._parse_version(text) == version
