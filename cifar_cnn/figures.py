@@ -72,7 +72,7 @@ def _convolution_figures(data, out_dir):
     )
 
 
-def _model_figures(data, out_dir, n_train, epochs):
+def _model_figures(data, out_dir, epochs):
     from .models import create_model_intro
     from .plots import (
         plot_confusion_matrix,
@@ -124,7 +124,7 @@ def make_figures(out_dir="fig", *, data_dir=None, n_train=10_000, n_test=1000, e
     for group in (
         _data_figures(data, out_dir),
         _convolution_figures(data, out_dir),
-        _model_figures(data, out_dir, n_train, epochs),
+        _model_figures(data, out_dir, epochs),
         _gradient_figure(data, out_dir, depths),
     ):
         for path in group:

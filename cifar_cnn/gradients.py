@@ -38,11 +38,9 @@ def conv_layers(model):
     """The ``Conv2D`` layers of ``model``, in the order the model lists its layers."""
     import keras
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"expected a Keras model, got {type(model).__name__}; "
-            "build one first, e.g. model = create_model_intro()"
-        )
+    from .models import require_model
+
+    require_model(model, "conv_layers")
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
 

@@ -30,7 +30,27 @@ __all__ = [
     "create_model_deep",
     "MODELS",
     "get_factory",
+    "NotAModelError",
+    "require_model",
 ]
+
+
+class NotAModelError(TypeError, ValueError):
+    """Something other than a Keras model was passed where a model is needed.
+
+    A TypeError (the wrong kind of object) that is also a ValueError, so code catching
+    either, as the command line does, reports it in one line.
+    """
+
+
+def require_model(model, function):
+    """Return ``model`` if it is a Keras model, else say in plain words what to pass."""
+    if not isinstance(model, keras.Model):
+        raise NotAModelError(
+            f"{function} expects a Keras model, got {type(model).__name__}; "
+            "build one first, e.g. model = create_model_intro()"
+        )
+    return model
 
 
 # ---------------------------------------------------------------- argument checks

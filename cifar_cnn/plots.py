@@ -254,20 +254,16 @@ def _text_colour(rgba):
 
 
 def _keras_model(model, function):
-    import keras
+    from .models import require_model
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(
-            f"{function} expects a Keras model, got {type(model).__name__}; "
-            "build one first, e.g. model = create_model_intro()"
-        )
+    require_model(model, function)
 
 
 def _conv_layers(model, function):
-    import keras
+    from .gradients import conv_layers
 
     _keras_model(model, function)
-    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    convs = conv_layers(model)
     if not convs:
         raise ValueError(f"{model.name} has no Conv2D layers, so {function} has nothing to show")
     return convs

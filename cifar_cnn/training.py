@@ -49,11 +49,9 @@ def compile_model(
     """
     import keras
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"compile_model expects a Keras model, got {type(model).__name__}; "
-            "build one first, e.g. model = create_model_intro()"
-        )
+    from .models import require_model
+
+    require_model(model, "compile_model")
     if learning_rate is not None:
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
@@ -168,13 +166,9 @@ def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, ver
     keras.callbacks.History
         ``history.history`` holds loss and accuracy per epoch (and ``val_...``).
     """
-    import keras
+    from .models import require_model
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"train expects a Keras model, got {type(model).__name__}; "
-            "build one first, e.g. model = create_model_intro()"
-        )
+    require_model(model, "train")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if not _is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -7,15 +7,7 @@ import sys
 import pytest
 
 from cifar_cnn.cli import main
-from cifar_files import write_cifar_folder
 
-
-@pytest.fixture
-def tiny_cifar(tmp_path, monkeypatch):
-    """A real-format CIFAR-10 folder of 100 training and 20 test images."""
-    monkeypatch.delenv("CIFAR_CNN_DATA", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    return write_cifar_folder(tmp_path / "data", n_per_batch=20, n_test=20)
 
 
 def run_cli(*args):

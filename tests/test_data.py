@@ -67,11 +67,8 @@ needs_real_data = pytest.mark.skipif(
 THREE_WAYS = ("data_dir=", "--data-dir", data.ENV_VAR, "cifar-cnn data download")
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    """Keep every test away from the real ~/.keras and from CIFAR_CNN_DATA."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(data.ENV_VAR, raising=False)
+# Every test here stays away from the real ~/.keras and from CIFAR_CNN_DATA (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.fixture

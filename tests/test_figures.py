@@ -10,7 +10,6 @@ from cifar_cnn.cli import main
 from cifar_cnn.convolution import cat_horizontal_edges
 from cifar_cnn.figures import make_figures
 from cifar_cnn.plots import plot_feature_map_pairs
-from cifar_files import write_cifar_folder
 
 FIGURES = {
     "cifar10_examples.png", "augmentation.png", "convolution_matrix.png", "edges_cat.png",
@@ -18,12 +17,6 @@ FIGURES = {
     "confusion_matrix.png", "predictions.png", "gradient_flow.png",
 }
 
-
-@pytest.fixture
-def tiny_cifar(tmp_path, monkeypatch):
-    monkeypatch.delenv("CIFAR_CNN_DATA", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    return write_cifar_folder(tmp_path / "data", n_per_batch=20, n_test=20)
 
 
 def digests(folder):

@@ -7,7 +7,6 @@ from, that their stored outputs come from a real run, and that a change to the l
 network really makes nbval fail.
 """
 
-import json
 import shutil
 import subprocess
 import sys

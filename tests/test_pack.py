@@ -18,11 +18,8 @@ from cifar_cnn.data.pack import install_packed, read_sha256_file
 from cifar_files import make_cifar_archive, write_cifar_folder
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    """Keep every test away from the real ~/.keras and from CIFAR_CNN_DATA."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(data.ENV_VAR, raising=False)
+# Every test here stays away from the real ~/.keras and from CIFAR_CNN_DATA (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.fixture
