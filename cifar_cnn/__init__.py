@@ -20,7 +20,7 @@ _EXPORTS = {
         [
             "create_model_intro", "create_model_dropout", "create_model_one_conv",
             "create_model_two_conv", "create_model_vgg", "create_model_residual",
-            "create_model_dense", "create_model_deep", "MODELS", "get_factory",
+            "create_model_dense", "create_model_deep", "create_model_fast", "MODELS", "get_factory",
         ],
         "cifar_cnn.models",
     ),
@@ -35,7 +35,7 @@ _EXPORTS = {
         ],
         "cifar_cnn.arithmetic",
     ),
-    **dict.fromkeys(["set_seed", "compile_model", "train", "evaluate"], "cifar_cnn.training"),
+    **dict.fromkeys(["set_seed", "compile_model", "train", "train_fast", "evaluate"], "cifar_cnn.training"),
     **dict.fromkeys(
         ["save_model", "load_model", "ModelFileError", "UnsafeModelError"], "cifar_cnn.sharing"
     ),

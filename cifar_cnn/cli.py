@@ -7,6 +7,7 @@
     cifar-cnn data pack FILE                 archive the data for a USB stick
     cifar-cnn data download --from FILE      install that archive offline
     cifar-cnn doctor                         is this machine ready for the lesson?
+    cifar-cnn plan --minutes 5               what training fits in 5 minutes here?
 
 Errors the user can fix (unknown model, bad number, missing data) are printed as
 ``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -76,6 +78,17 @@ _positive_int = _whole_number(1, "at least 1")
 _non_negative_int = _whole_number(0, "0 or more")
 
 
+def _positive_number(text):
+    """An argparse type: a number greater than 0, such as 5 or 2.5."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 5 or 2.5, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
 def _sha256_hex(text):
     value = text.strip()
     if len(value) != 64 or any(c not in "0123456789abcdefABCDEF" for c in value):
@@ -124,8 +137,14 @@ def cmd_train(args):
     from .data import find_data_dir, load_cifar10
     from .plots import plot_history
     from .sharing import save_model
-    from .training import compile_model, evaluate, set_seed, train
+    from .training import compile_model, evaluate, set_seed, train, train_fast
 
+    # create_model_fast comes with its own recipe (batch size, learning-rate schedule).
+    recipe = args.model.replace("-", "_") == "fast"
+    if args.epochs is None:
+        args.epochs = 15 if recipe else 10
+    if args.batch_size is None:
+        args.batch_size = 128 if recipe else 32
     started = time.perf_counter()
     folder, source = find_data_dir(args.data_dir)
     if folder is not None:
@@ -137,11 +156,15 @@ def cmd_train(args):
     )
     set_seed(args.seed)  # before building: the initial weights depend on it
     model = compile_model(factory())
-    print(f"Training {model.name} ({model.count_params():,} parameters) for {args.epochs} epochs")
+    print(
+        f"Training {model.name} ({model.count_params():,} parameters) for {args.epochs} epochs"
+        + (" with its recipe (train_fast)" if recipe else "")
+    )
     # One line per epoch when the output is a log file rather than a terminal.
     verbose = 1 if sys.stdout.isatty() else 2
     fit_started = time.perf_counter()
-    history = train(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
+    fit = train_fast if recipe else train
+    history = fit(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
     fit_seconds = time.perf_counter() - fit_started
     scores = evaluate(model, data.x_test, data.y_test)
 
@@ -170,6 +193,17 @@ def cmd_train(args):
     print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.x_test):,} test images")
     print(f"Saved the model to {model_path}")
     print(f"Saved the training curves to {plot_path}")
+    return 0
+
+
+def cmd_plan(args):
+    _quiet_tensorflow()
+    from .planning import plan_training
+
+    if not args.json:
+        print(f"Measuring this machine for about {args.seconds:g} s ...", flush=True)
+    plan = plan_training(args.minutes, seconds=args.seconds)
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
     return 0
 
 
@@ -307,8 +341,10 @@ def build_parser():
 
     p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
-    p.add_argument("--epochs", type=_positive_int, default=10, help="passes over the training set (default 10)")
-    p.add_argument("--batch-size", type=_positive_int, default=32, help="images per step (default 32)")
+    p.add_argument("--epochs", type=_positive_int, default=None,
+                   help="passes over the training set (default 10; fast: 15)")
+    p.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="images per step (default 32; fast: 128)")
     p.add_argument("--n-train", type=_positive_int, default=None,
                    help="train on a stratified subset of this many images (default: all 40,000)")
     p.add_argument("--n-val", type=_positive_int, default=10_000,
@@ -317,6 +353,16 @@ def build_parser():
     p.add_argument("--out", default="runs", help="folder for the model, plot and history (default runs/)")
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
     p.set_defaults(func=cmd_train)
+
+    p = commands.add_parser(
+        "plan", help="measure this machine and say what training fits in a workshop's minutes"
+    )
+    p.add_argument("--minutes", type=_positive_number, required=True,
+                   help="minutes the training run may take, e.g. 5")
+    p.add_argument("--seconds", type=_positive_number, default=10.0,
+                   help="how long to measure this machine (default 10)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.set_defaults(func=cmd_plan)
 
     p = commands.add_parser("figures", help="redraw every lesson figure into fig/")
     p.add_argument("--out", default="fig", help="folder for the PNG files (default fig/)")

@@ -458,29 +458,24 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def check_speed(steps: int = 50, warmup: int = 5) -> CheckResult:
+def check_speed(steps: int = 50, warmup: int = 1) -> CheckResult:
     """Time training steps of the intro model at batch size 32; predict the lesson's run.
 
-    The first ``warmup`` steps (graph tracing, memory allocation) are not timed.
+    The steps run through :func:`cifar_cnn.train`, the path the lesson trains with.
+    ``warmup`` untimed passes over the same steps come first (pipeline building, graph
+    tracing, memory allocation).
     """
     if steps < 1 or warmup < 1:
         raise ValueError(f"steps and warmup must be at least 1, got {steps} and {warmup}")
-    import keras
-
     from .models import create_model_intro
-    from .training import compile_model
+    from .training import compile_model, train
 
-    marks = {}
-
-    class Timer(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            if batch == warmup - 1:
-                marks["start"] = time.perf_counter()
-
-    x, y = _random_images((warmup + steps) * LESSON_BATCH_SIZE, seed=1)
+    x, y = _random_images(steps * LESSON_BATCH_SIZE, seed=1)
     model = compile_model(create_model_intro())
-    model.fit(x, y, batch_size=LESSON_BATCH_SIZE, epochs=1, shuffle=False, verbose=0, callbacks=[Timer()])
-    per_step = (time.perf_counter() - marks["start"]) / steps
+    train(model, (x, y), epochs=warmup, batch_size=LESSON_BATCH_SIZE, verbose=0)
+    started = time.perf_counter()
+    train(model, (x, y), epochs=1, batch_size=LESSON_BATCH_SIZE, verbose=0)
+    per_step = (time.perf_counter() - started) / steps
     epoch = per_step * LESSON_STEPS_PER_EPOCH
     run = epoch * LESSON_EPOCHS
     details = {
@@ -498,7 +493,8 @@ def check_speed(steps: int = 50, warmup: int = 5) -> CheckResult:
     if run > SLOW_RUN_SECONDS:
         return CheckResult(
             "speed", WARN, message + ": slow for a workshop",
-            "train on a quarter of the data, 4 times faster: `cifar-cnn train intro --n-train 10000` "
+            "`cifar-cnn plan --minutes 5` says what fits in 5 minutes here; or train on a quarter "
+            "of the data, 4 times faster: `cifar-cnn train intro --n-train 10000` "
             "(in a notebook: load_cifar10(n_train=10000)); close other programs",
             details,
         )

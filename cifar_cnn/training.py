@@ -7,11 +7,12 @@ instead of as a stack trace from inside the backend.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["set_seed", "compile_model", "train", "evaluate"]
+__all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
 
 
 def _is_int(value):
@@ -165,6 +166,16 @@ def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, ver
     -------
     keras.callbacks.History
         ``history.history`` holds loss and accuracy per epoch (and ``val_...``).
+
+    Notes
+    -----
+    This is ``model.fit`` with the same model, loss, optimizer and batch size; on the
+    TensorFlow backend it only feeds the data faster: a ``tf.data`` pipeline that
+    shuffles indices and gathers each batch from the arrays, one iterator for the whole
+    run, up to 32 batches per call into TensorFlow (``steps_per_execution``; progress
+    bars and batch callbacks then advance in such chunks) and validation in batches of
+    256. On a 2-core CPU that makes the lesson's 10 epochs about 1.5 times faster than
+    a plain ``model.fit(x, y)`` (``docs/benchmarks.md``).
     """
     from .models import require_model
 
@@ -183,6 +194,10 @@ def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, ver
     _check_loss_matches(model, y_train)
     if seed is not None:
         set_seed(seed)
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return _fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
     return model.fit(
         x_train,
         y_train,
@@ -192,6 +207,108 @@ def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, ver
         callbacks=callbacks,
         verbose=verbose,
     )
+
+
+def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-3, warmup_epochs=None,
+               seed=42, callbacks=None, verbose="auto"):
+    """The training recipe for :func:`cifar_cnn.create_model_fast`.
+
+    Adam whose learning rate rises linearly from 0 to ``peak_learning_rate`` over
+    ``warmup_epochs`` (default: 2, fewer in runs shorter than 8 epochs) and then falls
+    to 0 along a cosine by the last epoch, with batches of 128 images. Batch normalization makes the high peak rate safe; the decay to 0
+    lets the last epochs settle into a minimum, so the final epoch is the best one.
+    The model is (re)compiled here, because the schedule depends on the number of steps.
+
+    Returns the ``keras.callbacks.History`` of :func:`train`.
+    """
+    import keras
+
+    from .models import require_model
+
+    require_model(model, "train_fast")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if warmup_epochs is None:
+        warmup_epochs = min(2, epochs // 4)
+    if not _is_int(warmup_epochs) or not 0 <= warmup_epochs < epochs:
+        raise ValueError(f"warmup_epochs must be an integer from 0 to epochs - 1, got {warmup_epochs!r}")
+    if isinstance(peak_learning_rate, bool) or not isinstance(peak_learning_rate, numbers.Real) or peak_learning_rate <= 0:
+        raise ValueError(f"peak_learning_rate must be a positive number, got {peak_learning_rate!r}")
+    x_train = _split_data(data)[0]
+    steps = math.ceil(len(x_train) / batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        warmup_target=float(peak_learning_rate),
+        warmup_steps=warmup_epochs * steps,
+        decay_steps=(epochs - warmup_epochs) * steps,
+    )
+    compile_model(model, optimizer=keras.optimizers.Adam(learning_rate=schedule))
+    return train(model, data, epochs=epochs, batch_size=batch_size, seed=seed, callbacks=callbacks, verbose=verbose)
+
+
+# Batches handed to TensorFlow per call from Python. Each call costs about a millisecond
+# of Python overhead, as much as a whole step of the intro model at batch size 32.
+MAX_STEPS_PER_EXECUTION = 32
+# Validation only predicts, so larger batches are faster and give the same accuracy.
+VALIDATION_BATCH_SIZE = 256
+
+
+def _divisor_at_most(steps, limit):
+    """The largest divisor of ``steps`` that is at most ``limit``."""
+    return next(d for d in range(min(steps, limit), 0, -1) if steps % d == 0)
+
+
+def _batches(x, y, batch_size, *, shuffle, seed=None):
+    """A tf.data pipeline of (images, labels) batches that repeats forever.
+
+    Only the indices are shuffled; each batch is then gathered from the arrays held
+    once in memory, so an epoch costs no copy of the data. The pipeline repeats and
+    ``fit`` is told how many steps make an epoch, so Keras keeps one iterator for the
+    whole run instead of building a new one every epoch (which stalled for about two
+    seconds in about half the epochs on our 2-core benchmark machine).
+    """
+    import tensorflow as tf
+
+    images = tf.convert_to_tensor(x)
+    labels = tf.convert_to_tensor(y)
+    indices = tf.data.Dataset.range(len(x))
+    if shuffle:
+        indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    batches = indices.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    return batches.repeat(), math.ceil(len(x) / batch_size)
+
+
+def _finite_batches(x, y, batch_size):
+    """One pass over (x, y) in order, for validation and evaluation."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+
+
+def _fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
+    """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
+    dataset, steps = _batches(x, y, batch_size, shuffle=True, seed=seed)
+    _set_steps_per_execution(model, _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION))
+    validation_data = None
+    if validation is not None:
+        validation_data = _finite_batches(*validation, VALIDATION_BATCH_SIZE)
+    return model.fit(
+        dataset,
+        steps_per_epoch=steps,
+        epochs=epochs,
+        shuffle=False,  # the pipeline shuffles already
+        validation_data=validation_data,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+
+
+def _set_steps_per_execution(model, steps):
+    """Run ``steps`` batches per call; the compiled step functions are rebuilt if needed."""
+    if model.steps_per_execution != steps:
+        model.steps_per_execution = steps
+        model.train_function = model.test_function = model.predict_function = None
 
 
 def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
@@ -204,4 +321,8 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
         raise ValueError("the model is not compiled: call compile_model(model) or train it first")
     x, y = _check_arrays(model, x, y, "evaluation")
     _check_loss_matches(model, y)
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return model.evaluate(_finite_batches(x, y, batch_size), verbose=verbose, return_dict=True)
     return model.evaluate(x, y, batch_size=batch_size, verbose=verbose, return_dict=True)

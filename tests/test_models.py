@@ -162,7 +162,7 @@ def test_bad_arguments_are_refused_up_front(factory, kwargs, message):
 
 
 def test_registry_and_lookup():
-    assert set(MODELS) == {"intro", "dropout", "one_conv", "two_conv", "vgg", "residual", "dense", "deep"}
+    assert set(MODELS) == {"intro", "dropout", "one_conv", "two_conv", "vgg", "residual", "dense", "deep", "fast"}
     assert get_factory("intro") is create_model_intro
     assert get_factory("one-conv") is create_model_one_conv
     assert get_factory("create_model_vgg") is create_model_vgg

@@ -1,0 +1,212 @@
+"""Workshop planning: how much of the lesson's training fits into the minutes there are.
+
+:func:`measure_speed` times this machine for about ten seconds, training the intro model
+through :func:`cifar_cnn.train` on random images (no data needed). :func:`plan_training`
+turns that speed and a time budget into a training-set size, a number of epochs and a
+batch size, choosing the run with the best validation accuracy that fits, and says what
+accuracy to expect. The accuracies come from the time-to-accuracy measurements in
+``docs/benchmarks.md`` (``benchmarks/time_to_accuracy.py``); the times come from this
+machine.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass
+
+__all__ = ["Speed", "Plan", "measure_speed", "plan_training", "INTRO_CURVES"]
+
+# Validation accuracy of create_model_intro after epochs 1, 2, ... trained with
+# cifar_cnn.train (Adam, seed 42) on the first n_train images of the package's split,
+# validated on the same 10,000 images, keyed by (n_train, batch_size). Measured with
+#   benchmarks/time_to_accuracy.py --models intro --n-train 40000 20000 10000 5000 \
+#       --batch-sizes 32 128 --max-epochs 10
+# on the shared CIFAR-10 (docs/benchmarks.md). They depend on the data, not on the
+# machine, so they carry over to a learner's laptop.
+INTRO_CURVES: dict[tuple[int, int], tuple[float, ...]] = {}
+
+LESSON_N_TRAIN = 40_000
+LESSON_EPOCHS = 10
+LESSON_BATCH_SIZE = 32
+VALIDATION_IMAGES = 10_000
+# The first epoch also builds the input pipeline and traces the training step: about
+# two seconds more than the others on the 2-core benchmark machine.
+FIRST_EPOCH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Speed:
+    """Measured training speed (images/s per batch size) and validation speed."""
+
+    train_images_per_second: dict
+    validation_images_per_second: float
+    seconds: float
+
+    def epoch_seconds(self, n_train: int, batch_size: int, n_val: int = VALIDATION_IMAGES) -> float:
+        """Seconds for one epoch on ``n_train`` images, validation included."""
+        return n_train / self.train_images_per_second[batch_size] + n_val / self.validation_images_per_second
+
+    def run_seconds(self, n_train: int, epochs: int, batch_size: int) -> float:
+        return FIRST_EPOCH_SECONDS + epochs * self.epoch_seconds(n_train, batch_size)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to train in the time there is, and the accuracy to expect."""
+
+    minutes: float
+    n_train: int
+    epochs: int
+    batch_size: int
+    expected_seconds: float
+    expected_val_accuracy: float
+    lesson_seconds: float
+    speed: Speed
+
+    @property
+    def is_lesson_setting(self) -> bool:
+        return (self.n_train, self.epochs, self.batch_size) == (LESSON_N_TRAIN, LESSON_EPOCHS, LESSON_BATCH_SIZE)
+
+    def command(self) -> str:
+        parts = ["cifar-cnn train intro", f"--epochs {self.epochs}"]
+        if self.n_train != LESSON_N_TRAIN:
+            parts.append(f"--n-train {self.n_train}")
+        if self.batch_size != LESSON_BATCH_SIZE:
+            parts.append(f"--batch-size {self.batch_size}")
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        speeds = ", ".join(
+            f"{ips:,.0f} images/s at batch size {bs}"
+            for bs, ips in sorted(self.speed.train_images_per_second.items())
+        )
+        lines = [
+            f"This machine trains the intro model at {speeds} "
+            f"(measured for {self.speed.seconds:.0f} s).",
+            f"The lesson's run ({LESSON_N_TRAIN:,} images, {LESSON_EPOCHS} epochs, batch size "
+            f"{LESSON_BATCH_SIZE}) would take about {_duration(self.lesson_seconds)}.",
+        ]
+        if self.is_lesson_setting:
+            lines.append(f"It fits in {self.minutes:g} minutes: keep the lesson's settings.")
+        else:
+            lines.append(f"To fit in {self.minutes:g} minutes, train on:")
+        lines += [
+            f"  training images: {self.n_train:,}",
+            f"  epochs:          {self.epochs}",
+            f"  batch size:      {self.batch_size}",
+            f"  expected time:   about {_duration(self.expected_seconds)}",
+            f"  expected validation accuracy: about {self.expected_val_accuracy:.2f}",
+            "",
+            f"  command line: {self.command()}",
+            f"  in a notebook: data = load_cifar10(n_train={self.n_train})",
+            f"                 train(model, data, epochs={self.epochs}, batch_size={self.batch_size})",
+        ]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "minutes": self.minutes,
+            "n_train": self.n_train,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "expected_seconds": round(self.expected_seconds, 1),
+            "expected_val_accuracy": self.expected_val_accuracy,
+            "lesson_seconds": round(self.lesson_seconds, 1),
+            "command": self.command(),
+            "train_images_per_second": {str(k): round(v) for k, v in self.speed.train_images_per_second.items()},
+            "validation_images_per_second": round(self.speed.validation_images_per_second),
+            "measured_seconds": round(self.speed.seconds, 1),
+        }
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min"
+
+
+def _is_positive_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
+
+
+def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
+    """Time the intro model's training through :func:`cifar_cnn.train` for about ``seconds``.
+
+    Random images stand in for CIFAR-10 (speed does not depend on the pixels), so no data
+    is needed. Each batch size gets an untimed epoch over 2,560 images (tracing, memory
+    allocation) and then timed ones until its share of the time is used; validation
+    speed is timed with ``evaluate`` at the batch size ``train`` validates with.
+    """
+    if not _is_positive_number(seconds):
+        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
+    batch_sizes = tuple(batch_sizes)
+    if not batch_sizes or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in batch_sizes):
+        raise ValueError(f"batch_sizes must be positive integers, got {batch_sizes!r}")
+    import numpy as np
+
+    from .models import create_model_intro
+    from .training import VALIDATION_BATCH_SIZE, compile_model, set_seed, train
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    x = rng.random((2_560, 32, 32, 3), dtype=np.float32)
+    y = rng.integers(0, 10, size=len(x))
+    share = seconds * 0.85 / len(batch_sizes)  # the rest goes to validation speed
+    train_speed = {}
+    model = None
+    for batch_size in batch_sizes:
+        set_seed(0)
+        model = compile_model(create_model_intro())
+        train(model, (x, y), epochs=1, batch_size=batch_size, verbose=0)
+        images, elapsed = 0, 0.0
+        while elapsed < share or images == 0:
+            begin = time.perf_counter()
+            train(model, (x, y), epochs=1, batch_size=batch_size, verbose=0)
+            elapsed += time.perf_counter() - begin
+            images += len(x)
+        train_speed[batch_size] = images / elapsed
+    model.evaluate(x[:VALIDATION_BATCH_SIZE], y[:VALIDATION_BATCH_SIZE], batch_size=VALIDATION_BATCH_SIZE, verbose=0)
+    begin = time.perf_counter()
+    model.evaluate(x, y, batch_size=VALIDATION_BATCH_SIZE, verbose=0)
+    validation_speed = len(x) / (time.perf_counter() - begin)
+    return Speed(train_speed, validation_speed, time.perf_counter() - started)
+
+
+def plan_training(minutes, speed: Speed | None = None, *, seconds: float = 10.0) -> Plan:
+    """The intro-model run with the best expected validation accuracy that fits in ``minutes``.
+
+    Candidates are the measured curves in :data:`INTRO_CURVES`: every training-set size,
+    batch size and number of epochs up to the lesson's 10. The lesson's own setting wins
+    whenever it fits. ``speed`` defaults to a fresh :func:`measure_speed` of ``seconds``.
+    """
+    if not _is_positive_number(minutes):
+        raise ValueError(f"minutes must be a positive number, got {minutes!r}")
+    if speed is None:
+        speed = measure_speed(seconds, batch_sizes=sorted({bs for _, bs in INTRO_CURVES}))
+    budget = minutes * 60
+    if LESSON_BATCH_SIZE not in speed.train_images_per_second:
+        raise ValueError(f"speed must include the lesson's batch size {LESSON_BATCH_SIZE}")
+    lesson_seconds = speed.run_seconds(LESSON_N_TRAIN, LESSON_EPOCHS, LESSON_BATCH_SIZE)
+    candidates = []
+    for (n_train, batch_size), curve in INTRO_CURVES.items():
+        if batch_size not in speed.train_images_per_second:
+            continue
+        for epochs, accuracy in enumerate(curve[:LESSON_EPOCHS], start=1):
+            cost = speed.run_seconds(n_train, epochs, batch_size)
+            if cost <= budget:
+                lesson = (n_train, epochs, batch_size) == (LESSON_N_TRAIN, LESSON_EPOCHS, LESSON_BATCH_SIZE)
+                # Best accuracy first; among equals the lesson's setting, then the quicker run.
+                candidates.append(((accuracy, lesson, -cost), n_train, epochs, batch_size, cost, accuracy))
+    if not candidates:
+        smallest = min(
+            speed.run_seconds(n, 1, bs) for (n, bs) in INTRO_CURVES if bs in speed.train_images_per_second
+        )
+        raise ValueError(
+            f"{minutes:g} minutes is too short for even one epoch of the smallest planned run "
+            f"(about {_duration(smallest)} on this machine); give it at least "
+            f"{math.ceil(smallest / 60 * 10) / 10:g} minutes"
+        )
+    _, n_train, epochs, batch_size, cost, accuracy = max(candidates, key=lambda c: c[0])
+    return Plan(float(minutes), n_train, epochs, batch_size, cost, accuracy, lesson_seconds, speed)

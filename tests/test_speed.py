@@ -1,0 +1,277 @@
+"""The fast training path, the fast model and its recipe, and the workshop planner.
+
+No timing is asserted here (speed is measured by the scripts in benchmarks/); these tests
+check that the fast path trains the same thing correctly.
+"""
+
+import math
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from cifar_cnn import planning
+from cifar_cnn.cli import main
+from cifar_cnn.models import create_model_fast, create_model_intro
+from cifar_cnn.planning import Plan, Speed, plan_training
+from cifar_cnn.training import (
+    MAX_STEPS_PER_EXECUTION,
+    _divisor_at_most,
+    compile_model,
+    set_seed,
+    train,
+    train_fast,
+)
+
+
+def images(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 32, 32, 3), dtype=np.float32), rng.integers(0, 10, n)
+
+
+# ------------------------------------------------------------------ training path
+
+
+@pytest.mark.parametrize("steps, limit, expected", [(1250, 32, 25), (313, 32, 1), (64, 32, 32), (7, 32, 7), (40, 16, 10)])
+def test_steps_per_execution_divides_the_epoch(steps, limit, expected):
+    assert _divisor_at_most(steps, limit) == expected
+
+
+@pytest.mark.parametrize("n, batch_size", [(100, 32), (96, 32), (10, 32)])
+def test_every_epoch_sees_each_image_once(n, batch_size):
+    """The pipeline repeats, so an epoch is a step count: check it is exactly one pass,
+    with the last, smaller batch (100 images at 32: 3 batches of 32 and one of 4)."""
+    x, y = images(n)
+    set_seed(0)
+    model = compile_model(create_model_intro())
+    seen = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(int(self.model.optimizer.iterations.numpy()))
+
+    history = train(model, (x, y), epochs=3, batch_size=batch_size, verbose=0, callbacks=[Count()])
+    steps = math.ceil(n / batch_size)
+    assert history.params["steps"] == steps
+    assert seen == [steps, 2 * steps, 3 * steps]
+    assert model.steps_per_execution == _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
+
+
+def test_validation_accuracy_is_measured_on_the_whole_validation_set_once():
+    x, y = images(96)
+    x_val, y_val = images(37, seed=1)  # not a multiple of any batch size used
+    set_seed(0)
+    model = compile_model(create_model_intro())
+    history = train(model, (x, y, x_val, y_val), epochs=2, batch_size=16, verbose=0)
+    direct = model.evaluate(x_val, y_val, batch_size=37, verbose=0, return_dict=True)
+    assert history.history["val_accuracy"][-1] == pytest.approx(direct["accuracy"])
+    assert history.history["val_loss"][-1] == pytest.approx(direct["loss"], rel=1e-5)
+
+
+def test_the_same_seed_gives_the_same_history():
+    x, y = images(128)
+    runs = []
+    for _ in range(2):
+        set_seed(3)
+        model = compile_model(create_model_intro())
+        runs.append(train(model, (x, y, x[:32], y[:32]), epochs=2, batch_size=16, seed=3, verbose=0).history)
+    assert runs[0] == runs[1]
+
+
+def test_training_again_with_other_sizes_rebuilds_the_step_function():
+    model = compile_model(create_model_intro())
+    x, y = images(64)
+    train(model, (x, y), epochs=1, batch_size=32, verbose=0)
+    assert model.steps_per_execution == 2
+    train(model, (x[:48], y[:48]), epochs=1, batch_size=16, verbose=0)
+    assert model.steps_per_execution == 3
+    # Plain Keras still works on the model afterwards.
+    assert model.predict(x[:5], verbose=0).shape == (5, 10)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+
+
+def test_train_does_not_warn():
+    x, y = images(64)
+    model = compile_model(create_model_intro())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train(model, (x, y, x[:16], y[:16]), epochs=1, batch_size=32, verbose=0)
+
+
+# ------------------------------------------------------------------ fast model and recipe
+
+
+def test_fast_model_shapes_and_parameters():
+    model = create_model_fast()
+    assert model.name == "cifar_model_fast"
+    assert model.count_params() == 158_386
+    assert model.get_layer("block3_pool").output.shape == (None, 4, 4, 96)
+    assert model.output_shape == (None, 10)
+    assert "random_flip" in [layer.name for layer in model.layers]
+    assert "random_flip" not in [layer.name for layer in create_model_fast(augment=False).layers]
+
+
+def test_fast_model_augments_only_while_training():
+    set_seed(0)
+    model = create_model_fast()
+    x, _ = images(4)
+    assert np.array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert not np.allclose(model(x, training=True), model(x, training=True))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"filters": ()}, "filters must be a tuple"),
+        ({"filters": (16, 0)}, "every entry of filters"),
+        ({"augment": "yes"}, "augment must be True or False"),
+        ({"input_shape": (8, 8, 3), "filters": (8, 8, 8, 8)}, "too small for create_model_fast"),
+    ],
+)
+def test_fast_model_checks_its_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        create_model_fast(**kwargs)
+
+
+def test_train_fast_follows_its_schedule():
+    x, y = images(256)
+    set_seed(0)
+    model = create_model_fast(filters=(8, 8))
+    history = train_fast(model, (x, y, x[:64], y[:64]), epochs=4, batch_size=64, verbose=0)
+    assert len(history.history["loss"]) == 4
+    # warm-up: min(2, 4 // 4) = 1 epoch (4 steps of 64 images) up to the peak, then a
+    # cosine down to 0 over the other 3 epochs (12 steps)
+    schedule = model.optimizer.get_config()["learning_rate"]
+    assert schedule["class_name"] == "CosineDecay"
+    assert schedule["config"]["warmup_steps"] == 4 and schedule["config"]["decay_steps"] == 12
+    assert schedule["config"]["warmup_target"] == pytest.approx(3e-3)
+    assert int(model.optimizer.iterations.numpy()) == 16
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"batch_size": 2.5}, "batch_size must be a positive integer"),
+        ({"peak_learning_rate": -1}, "peak_learning_rate must be a positive number"),
+        ({"epochs": 3, "warmup_epochs": 3}, "warmup_epochs must be an integer from 0 to epochs - 1"),
+    ],
+)
+def test_train_fast_checks_its_arguments(kwargs, message):
+    x, y = images(32)
+    with pytest.raises(ValueError, match=message):
+        train_fast(create_model_fast(filters=(8,)), (x, y), verbose=0, **kwargs)
+
+
+def test_cli_trains_the_fast_model_with_its_recipe(tiny_cifar, tmp_path, capsys):
+    code = main(["train", "fast", "--epochs", "2", "--n-val", "20", "--data-dir", str(tiny_cifar),
+                 "--out", str(tmp_path / "out")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "for 2 epochs with its recipe (train_fast)" in out
+    assert (tmp_path / "out" / "fast.keras").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ planner
+
+CURVES = {
+    (40_000, 32): (0.50, 0.56, 0.59, 0.61, 0.62, 0.63, 0.635, 0.64, 0.645, 0.65),
+    (10_000, 32): (0.40, 0.47, 0.50, 0.52, 0.53, 0.54, 0.545, 0.55, 0.55, 0.55),
+    (40_000, 128): (0.42, 0.50, 0.54, 0.57, 0.59, 0.60, 0.61, 0.62, 0.625, 0.63),
+}
+
+
+def speed(train_32=10_000.0, train_128=15_000.0, validation=30_000.0):
+    return Speed({32: train_32, 128: train_128}, validation, 10.0)
+
+
+@pytest.fixture
+def curves(monkeypatch):
+    monkeypatch.setattr(planning, "INTRO_CURVES", CURVES)
+
+
+def test_plan_keeps_the_lessons_setting_when_it_fits(curves):
+    # 10 epochs x (4 s + 0.33 s) + 2 s = 45 s
+    plan = plan_training(1, speed())
+    assert (plan.n_train, plan.epochs, plan.batch_size) == (40_000, 10, 32)
+    assert plan.is_lesson_setting
+    assert plan.expected_val_accuracy == 0.65
+    assert plan.expected_seconds == pytest.approx(2 + 10 * (4 + 1 / 3))
+    assert "keep the lesson's settings" in plan.describe()
+    assert plan.command() == "cifar-cnn train intro --epochs 10"
+
+
+def test_plan_picks_the_most_accurate_run_that_fits(curves):
+    # 30 s: at batch 32, 6 epochs of 40,000 images (28 s, 0.63) beat 10,000 images (0.55)
+    # and batch 128 (0.61 in 9 epochs... 9 x 3 s + 2 = 29 s, 0.625): 0.63 wins.
+    plan = plan_training(0.5, speed())
+    assert (plan.n_train, plan.epochs, plan.batch_size) == (40_000, 6, 32)
+    assert plan.expected_seconds <= 30
+    assert plan.command() == "cifar-cnn train intro --epochs 6"
+    text = plan.describe()
+    assert "To fit in 0.5 minutes" in text and "epochs:          6" in text
+
+
+def test_plan_on_a_slow_machine_shrinks_the_data(curves):
+    slow = speed(train_32=1_000.0, train_128=1_200.0, validation=3_000.0)
+    plan = plan_training(1, slow)  # one epoch of 40,000 images alone takes 40 s
+    assert plan.n_train == 10_000
+    assert plan.command().startswith("cifar-cnn train intro --epochs ")
+    assert "--n-train 10000" in plan.command()
+    assert plan.to_dict()["n_train"] == 10_000
+
+
+def test_plan_says_when_nothing_fits(curves):
+    with pytest.raises(ValueError, match="too short for even one epoch.*give it at least"):
+        plan_training(0.05, speed(train_32=100.0, train_128=100.0, validation=300.0))
+
+
+@pytest.mark.parametrize("minutes", [0, -1, float("nan"), "5", True])
+def test_plan_needs_positive_minutes(minutes):
+    with pytest.raises(ValueError, match="minutes must be a positive number"):
+        plan_training(minutes, speed())
+
+
+def test_the_planners_curves_are_measured_ones():
+    """The shipped curves cover the lesson's setting and are accuracies, epoch by epoch."""
+    assert (planning.LESSON_N_TRAIN, planning.LESSON_BATCH_SIZE) in planning.INTRO_CURVES
+    for curve in planning.INTRO_CURVES.values():
+        assert len(curve) >= planning.LESSON_EPOCHS
+        assert all(0.1 < accuracy < 0.9 for accuracy in curve)
+
+
+def test_measure_speed_really_trains():
+    measured = planning.measure_speed(seconds=0.5, batch_sizes=(32,))
+    assert set(measured.train_images_per_second) == {32}
+    assert measured.train_images_per_second[32] > 0 and measured.validation_images_per_second > 0
+    assert measured.epoch_seconds(40_000, 32) > 0
+
+
+@pytest.mark.parametrize("kwargs", [{"seconds": 0}, {"batch_sizes": ()}, {"batch_sizes": (32, 0)}])
+def test_measure_speed_checks_its_arguments(kwargs):
+    with pytest.raises(ValueError):
+        planning.measure_speed(**kwargs)
+
+
+def test_cli_plan(capsys):
+    assert main(["plan", "--minutes", "30", "--seconds", "1", "--json"]) == 0
+    import json
+
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["minutes"] == 30 and plan["batch_size"] in (32, 128)
+    assert plan["command"].startswith("cifar-cnn train intro")
+
+
+@pytest.mark.parametrize("value, message", [("0", "must be greater than 0"), ("soon", "expected a number")])
+def test_cli_plan_refuses_bad_minutes(value, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", "--minutes", value])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_plan_is_a_plain_record():
+    plan = Plan(5, 40_000, 10, 32, 45.0, 0.65, 45.0, speed())
+    assert plan.to_dict()["train_images_per_second"] == {"32": 10_000, "128": 15_000}
