@@ -286,19 +286,37 @@ def _finite_batches(x, y, batch_size):
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
 
 
+def _validation_layout(n, steps_per_execution):
+    """(batch size, steps) for one pass over ``n`` validation images in a whole number of
+    executions, with batches near VALIDATION_BATCH_SIZE; None if there is no such layout."""
+    per_call = VALIDATION_BATCH_SIZE * steps_per_execution
+    for calls in range(max(1, round(n / per_call)), max(1, round(n / per_call)) + 3):
+        steps = calls * steps_per_execution
+        batch_size = math.ceil(n / steps)
+        if math.ceil(n / batch_size) == steps:
+            return batch_size, steps
+    return None
+
+
 def _fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
     """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
     dataset, steps = _batches(x, y, batch_size, shuffle=True, seed=seed)
-    _set_steps_per_execution(model, _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION))
-    validation_data = None
+    steps_per_execution = _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
+    _set_steps_per_execution(model, steps_per_execution)
+    validation_data = validation_steps = None
     if validation is not None:
-        validation_data = _finite_batches(*validation, VALIDATION_BATCH_SIZE)
+        layout = _validation_layout(len(validation[0]), steps_per_execution)
+        if layout is None:  # a finite pass instead: Keras then restarts it every epoch
+            validation_data = _finite_batches(*validation, VALIDATION_BATCH_SIZE)
+        else:  # repeated like the training data, so one iterator serves every epoch
+            validation_data, validation_steps = _batches(*validation, layout[0], shuffle=False)
     return model.fit(
         dataset,
         steps_per_epoch=steps,
         epochs=epochs,
         shuffle=False,  # the pipeline shuffles already
         validation_data=validation_data,
+        validation_steps=validation_steps,
         callbacks=callbacks,
         verbose=verbose,
     )

@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from build_notebooks import episode_paths, notebook_for  # noqa: E402
 
-BLOCK = re.compile(r"```python\n(?P<code>.*?)```\n(?P<gap>\s*)```output\n(?P<output>.*?)```", re.S)
+# A python block (whose code holds no fence) directly followed by an output block.
+BLOCK = re.compile(r"```python\n(?P<code>(?:(?!```).)*)```\n(?P<gap>\s*)```output\n(?P<output>.*?)```", re.S)
 ANY_PYTHON = re.compile(r"```python\n.*?```", re.S)
 
 
