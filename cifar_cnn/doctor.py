@@ -470,21 +470,14 @@ def check_speed(steps: int = 50, warmup: int = 1) -> CheckResult:
         raise ValueError(f"steps and warmup must be at least 1, got {steps} and {warmup}")
     import statistics
 
-    import keras
-
     from .models import create_model_intro
-    from .training import compile_model, train
-
-    ends = []
-
-    class Clock(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            ends.append(time.perf_counter())
+    from .planning import time_epochs
+    from .training import compile_model
 
     x, y = _random_images(steps * LESSON_BATCH_SIZE, seed=1)
     model = compile_model(create_model_intro())
-    train(model, (x, y), epochs=warmup + 3, batch_size=LESSON_BATCH_SIZE, verbose=0, callbacks=[Clock()])
-    epoch_seconds = statistics.median(b - a for a, b in zip(ends[warmup - 1:], ends[warmup:]))
+    train_seconds, _ = time_epochs(model, (x, y), batch_size=LESSON_BATCH_SIZE, epochs=warmup + 3)
+    epoch_seconds = statistics.median(train_seconds[warmup:])
     per_step = epoch_seconds / steps
     epoch = per_step * LESSON_STEPS_PER_EPOCH
     run = epoch * LESSON_EPOCHS

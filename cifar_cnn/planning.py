@@ -16,7 +16,7 @@ import numbers
 import time
 from dataclasses import dataclass
 
-__all__ = ["Speed", "Plan", "measure_speed", "plan_training", "INTRO_CURVES"]
+__all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "INTRO_CURVES"]
 
 # Validation accuracy of create_model_intro after epochs 1, 2, ... trained with
 # cifar_cnn.train (Adam, seed 42) on a stratified n_train-image subset of the package's
@@ -142,10 +142,18 @@ def _is_positive_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
 
 
-def _epoch_clock(budget):
-    """A Keras callback that times every epoch's training and validation and stops the
-    run after ``budget`` seconds (defined here so that Keras loads only when needed)."""
+def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | None = None):
+    """Train ``model`` on ``data`` with :func:`cifar_cnn.train` in one call, as a lesson's
+    run does, and time every epoch.
+
+    Returns two lists, seconds of training and seconds of validation per epoch (the
+    second is empty without validation data). With ``budget`` the run stops after the
+    first epoch that ends ``budget`` seconds after the start, but not before 3 epochs.
+    The first epoch also builds the pipeline and traces the step: leave it out of speeds.
+    """
     import keras
+
+    from .training import train
 
     class Clock(keras.callbacks.Callback):
         def __init__(self):
@@ -156,21 +164,24 @@ def _epoch_clock(budget):
             self.started = time.perf_counter()
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch_start = time.perf_counter()
+            self.epoch_start, self.test_start = time.perf_counter(), None
 
         def on_test_begin(self, logs=None):
             self.test_start = time.perf_counter()
-            self.train.append(self.test_start - self.epoch_start)
-
-        def on_test_end(self, logs=None):
-            self.validation.append(time.perf_counter() - self.test_start)
 
         def on_epoch_end(self, epoch, logs=None):
-            # The first epoch builds the pipeline and traces the step: not timed.
-            if len(self.train) >= 3 and time.perf_counter() - self.started >= budget:
+            end = time.perf_counter()
+            if self.test_start is None:
+                self.train.append(end - self.epoch_start)
+            else:
+                self.train.append(self.test_start - self.epoch_start)
+                self.validation.append(end - self.test_start)
+            if budget is not None and len(self.train) >= 3 and end - self.started >= budget:
                 self.model.stop_training = True
 
-    return Clock()
+    clock = Clock()
+    train(model, data, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[clock])
+    return clock.train, clock.validation
 
 
 def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
@@ -192,7 +203,7 @@ def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
     import numpy as np
 
     from .models import create_model_intro
-    from .training import compile_model, set_seed, train
+    from .training import compile_model, set_seed
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)
@@ -203,10 +214,11 @@ def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
     for batch_size in batch_sizes:
         set_seed(0)
         model = compile_model(create_model_intro())
-        clock = _epoch_clock(seconds / len(batch_sizes))
-        train(model, data, epochs=1_000, batch_size=batch_size, verbose=0, callbacks=[clock])
-        train_speed[batch_size] = 5_120 / statistics.median(clock.train[1:])
-        validation_speeds += [2_560 / t for t in clock.validation[1:]]
+        train_seconds, validation_seconds = time_epochs(
+            model, data, batch_size=batch_size, epochs=1_000, budget=seconds / len(batch_sizes)
+        )
+        train_speed[batch_size] = 5_120 / statistics.median(train_seconds[1:])
+        validation_speeds += [2_560 / t for t in validation_seconds[1:]]
     return Speed(train_speed, statistics.median(validation_speeds), time.perf_counter() - started)
 
 

@@ -259,14 +259,14 @@ def _divisor_at_most(steps, limit):
     return next(d for d in range(min(steps, limit), 0, -1) if steps % d == 0)
 
 
-def _batches(x, y, batch_size, *, shuffle, seed=None):
-    """A tf.data pipeline of (images, labels) batches that repeats forever.
+def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True):
+    """A tf.data pipeline of (images, labels) batches, and the number of batches per pass.
 
     Only the indices are shuffled; each batch is then gathered from the arrays held
-    once in memory, so an epoch costs no copy of the data. The pipeline repeats and
-    ``fit`` is told how many steps make an epoch, so Keras keeps one iterator for the
-    whole run instead of building a new one every epoch (which stalled for about two
-    seconds in about half the epochs on our 2-core benchmark machine).
+    once in memory, so an epoch costs no copy of the data. With ``repeat`` the pipeline
+    runs forever and ``fit`` is told how many steps make an epoch, so Keras keeps one
+    iterator for the whole run instead of building a new one every epoch (which stalled
+    for about two seconds in about half the epochs on our 2-core benchmark machine).
     """
     import tensorflow as tf
 
@@ -276,14 +276,7 @@ def _batches(x, y, batch_size, *, shuffle, seed=None):
     if shuffle:
         indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     batches = indices.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
-    return batches.repeat(), math.ceil(len(x) / batch_size)
-
-
-def _finite_batches(x, y, batch_size):
-    """One pass over (x, y) in order, for validation and evaluation."""
-    import tensorflow as tf
-
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    return batches.repeat() if repeat else batches, math.ceil(len(x) / batch_size)
 
 
 def _validation_layout(n, steps_per_execution):
@@ -307,7 +300,7 @@ def _fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks
     if validation is not None:
         layout = _validation_layout(len(validation[0]), steps_per_execution)
         if layout is None:  # a finite pass instead: Keras then restarts it every epoch
-            validation_data = _finite_batches(*validation, VALIDATION_BATCH_SIZE)
+            validation_data, _ = _batches(*validation, VALIDATION_BATCH_SIZE, shuffle=False, repeat=False)
         else:  # repeated like the training data, so one iterator serves every epoch
             validation_data, validation_steps = _batches(*validation, layout[0], shuffle=False)
     return model.fit(
@@ -342,5 +335,6 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     import keras
 
     if keras.backend.backend() == "tensorflow":
-        return model.evaluate(_finite_batches(x, y, batch_size), verbose=verbose, return_dict=True)
+        batches, _ = _batches(x, y, batch_size, shuffle=False, repeat=False)
+        return model.evaluate(batches, verbose=verbose, return_dict=True)
     return model.evaluate(x, y, batch_size=batch_size, verbose=verbose, return_dict=True)
