@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -39,3 +40,21 @@ def atomic_path(target):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def remove_stale_partials(target, older_than=60.0):
+    """Delete what an earlier, killed writer of ``target`` left behind; return the paths.
+
+    :func:`atomic_path` removes its temporary file on any error, but not when the
+    process is killed outright. A temporary file for ``target`` that nothing has
+    written to for ``older_than`` seconds belongs to no running writer.
+    """
+    target = Path(target)
+    removed = []
+    now = time.time()
+    for candidate in target.parent.glob(f".{target.stem}.*.partial{target.suffix}"):
+        with contextlib.suppress(OSError):
+            if candidate.is_file() and now - candidate.stat().st_mtime > older_than:
+                candidate.unlink()
+                removed.append(candidate)
+    return removed

@@ -59,8 +59,8 @@ def _quiet_tensorflow():
             os.close(saved)
 
 
-def _whole_number(minimum, wording):
-    """An argparse type: a whole number of at least ``minimum``."""
+def _whole_number(minimum, wording, maximum=None, why=""):
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def convert(text):
         try:
@@ -69,12 +69,17 @@ def _whole_number(minimum, wording):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {wording}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}{why}, got {text}")
         return value
 
     return convert
 
 
+# A batch cannot hold more images than the training set has.
+MAX_BATCH_SIZE = 50_000
 _positive_int = _whole_number(1, "at least 1")
+_batch_size = _whole_number(1, "at least 1", MAX_BATCH_SIZE, " (the number of CIFAR-10 training images)")
 _non_negative_int = _whole_number(0, "0 or more")
 
 
@@ -128,11 +133,44 @@ def _artifact_paths(out_dir, model_name):
     return out_dir / f"{model_name}.keras", out_dir / f"{model_name}_history.png", out_dir / f"{model_name}_history.json"
 
 
+def _check_out_folder(out):
+    """Make sure the model can be saved to the folder `out`, before a long training run."""
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out} is a file, not a folder: give a folder for the model, e.g. --out runs")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):  # the only sure test: really write there
+            pass
+    except OSError as e:
+        raise CliError(
+            f"cannot write to the --out folder {out} ({e.strerror or e}): give a folder you can "
+            "write to, e.g. --out runs"
+        ) from None
+    return out
+
+
+def _rescue_model(model, model_name, error):
+    """Save the trained model somewhere else after saving to --out failed; say where."""
+    from .sharing import save_model
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        target = folder / f"{model_name}-rescued-{stamp}.keras"
+        try:
+            save_model(model, target)
+        except Exception:  # try the next place
+            continue
+        raise CliError(f"{_one_line(error)}; the trained model was saved to {target} instead")
+    raise CliError(f"{_one_line(error)}; the trained model could not be saved anywhere else either")
+
+
 def cmd_train(args):
     _quiet_tensorflow()
     from .models import get_factory
 
     factory = get_factory(args.model)  # unknown names fail before any data is read
+    _check_out_folder(args.out)  # a bad --out fails now, not after the training
     from ._files import atomic_path
     from .data import find_data_dir, load_cifar10
     from .plots import plot_history
@@ -168,8 +206,12 @@ def cmd_train(args):
     fit_seconds = time.perf_counter() - fit_started
     scores = evaluate(model, data.x_test, data.y_test)
 
-    model_path, plot_path, json_path = _artifact_paths(args.out, args.model.replace("-", "_"))
-    save_model(model, model_path)
+    model_name = args.model.replace("-", "_")
+    model_path, plot_path, json_path = _artifact_paths(args.out, model_name)
+    try:
+        save_model(model, model_path)
+    except OSError as e:  # the folder changed during training (removed, full, read-only)
+        _rescue_model(model, model_name, e)
     fig = plot_history(history, title=f"{model.name}: {args.epochs} epochs")
     with atomic_path(plot_path) as tmp:
         fig.savefig(tmp, dpi=100)
@@ -255,7 +297,20 @@ def _install_from(args):
     return 0
 
 
+def _interrupt_on_termination():
+    """Turn `kill` and a closed terminal into Ctrl-C, so half-written files are removed."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
 def cmd_data_pack(args):
+    _interrupt_on_termination()
     from .data import find_data_dir, pack_data
     from .data.pack import _archive_target
 
@@ -314,8 +369,10 @@ def cmd_data_verify(args):
 def cmd_data_info(args):
     from .data import format_info, info
 
-    print(format_info(info(args.data_dir, data_home=args.data_home)))
-    return 0
+    found = info(args.data_dir, data_home=args.data_home)
+    print(format_info(found))
+    # Scripts (and setup checks) can test the exit code: 0 only when the data is usable.
+    return 0 if found["found"] and not found["error"] else EXIT_ERROR
 
 
 # ------------------------------------------------------------------ parser
@@ -343,8 +400,8 @@ def build_parser():
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
     p.add_argument("--epochs", type=_positive_int, default=None,
                    help="passes over the training set (default 10; fast: 15)")
-    p.add_argument("--batch-size", type=_positive_int, default=None,
-                   help="images per step (default 32; fast: 128)")
+    p.add_argument("--batch-size", type=_batch_size, default=None,
+                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default 32; fast: 128)")
     p.add_argument("--n-train", type=_positive_int, default=None,
                    help="train on a stratified subset of this many images (default: all 40,000)")
     p.add_argument("--n-val", type=_positive_int, default=10_000,
@@ -417,14 +474,42 @@ def _one_line(message):
     return " ".join(str(message).split())
 
 
+def _tolerant_output():
+    """Never fail on printing: a path or message the terminal's encoding cannot show
+    (e.g. PYTHONIOENCODING=ascii) is printed with backslash escapes instead."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text file (e.g. replaced in tests)
+            pass
+
+
+def _stdout_gone():
+    """The reader of our output went away (`cifar-cnn data info | head -1`): stop quietly.
+
+    Python would otherwise report a BrokenPipeError when it flushes stdout at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv=None) -> int:
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     from .data import DataError
 
     try:
-        return args.func(args)
-    except (CliError, DataError, ValueError, FileNotFoundError) as error:
+        result = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled
+        return result
+    except BrokenPipeError:
+        _stdout_gone()
+        return EXIT_ERROR
+    except (CliError, DataError, ValueError, FileNotFoundError, PermissionError) as error:
         print(f"cifar-cnn: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -6,11 +6,18 @@ stores a *Python function*, and loading it runs that code. :func:`load_model` th
 loads in Keras's safe mode and refuses such files with :class:`UnsafeModelError`,
 unless the caller trusts the file and says so with ``trust_code=True``. A file that is
 truncated or not a model at all gives :class:`ModelFileError` naming the file.
+
+Before Keras sees a file, its zip directory and ``config.json`` are checked with
+limits: what the members inflate to (a small file must not unpack to gigabytes), how
+deeply the JSON nests, and no encrypted or unknown compression. A configuration that
+names a Python callable outside Keras (``os.system``, say) is refused as possibly
+malicious.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -46,11 +53,18 @@ def save_model(model, path) -> Path:
     """Save ``model`` to ``path`` (a ``.keras`` file), creating missing folders.
 
     The file is written under a temporary name and renamed when complete, so an
-    interrupted save never leaves a truncated model behind.
+    interrupted save never leaves a truncated model behind. An ``OSError`` (e.g. a
+    read-only folder) names ``path``, not the temporary file.
     """
     path = _check_suffix(path)
-    with atomic_path(path) as tmp:
-        model.save(tmp)
+    try:
+        with atomic_path(path) as tmp:
+            model.save(tmp)
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise type(e)(
+            e.errno, f"cannot save the model to {path} ({reason}): choose a folder you can write to"
+        ) from None
     return path
 
 
@@ -84,6 +98,30 @@ def _holds_python_lambda(node) -> bool:
     return any(d.get("class_name") == "__lambda__" for d in _walk(node))
 
 
+# Modules whose functions a model file has no business naming: a config pointing
+# at them is an attempt to run something, not a custom layer.
+_SYSTEM_MODULES = {
+    "os", "posix", "nt", "subprocess", "sys", "builtins", "__builtin__", "shutil", "importlib",
+    "runpy", "pickle", "marshal", "ctypes", "socket", "pty", "code", "codeop", "io", "pathlib",
+    "tempfile", "webbrowser", "multiprocessing", "signal", "platform", "urllib", "http",
+    "ftplib", "smtplib", "telnetlib", "asyncio", "threading", "_thread", "gc", "inspect",
+}
+
+
+def _foreign_callables(config) -> list[str]:
+    """Names like 'os.system' that the configuration asks to import, outside Keras."""
+    found = []
+    for d in _walk(config):
+        module = d.get("module")
+        if not isinstance(module, str) or not module:
+            continue
+        top = module.split(".")[0]
+        if top in _SYSTEM_MODULES:
+            name = d.get("class_name")
+            found.append(f"{module}.{name}" if isinstance(name, str) else module)
+    return list(dict.fromkeys(found))
+
+
 def _code_in_config(config) -> list[str]:
     """What in a model's configuration would run Python code when loaded, in words."""
     found = []
@@ -101,6 +139,53 @@ def _code_in_config(config) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# Limits for what a model file may unpack to. The lesson's models are a few MB; the
+# configuration of any of them is tens of kB and nests about 10 deep.
+MAX_CONFIG_BYTES = 16 * 2**20
+MAX_UNPACKED_BYTES = 512 * 2**20  # all members together
+MAX_JSON_DEPTH = 100
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[][{}]")
+
+
+def _json_depth(text: bytes) -> int:
+    """How deeply `text` nests lists and objects, counted without parsing it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', text)):
+        depth += 1 if match[0] in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse encrypted members, unknown compression and zip bombs, before inflating anything.
+
+    zipfile never inflates a member past the size its header declares, so the
+    declared sizes bound what reading can cost.
+    """
+    total = 0
+    for member in archive.infolist():
+        if member.flag_bits & 0x1:
+            raise _damaged(path, f"its member {member.filename!r} is encrypted, which a .keras file never is")
+        if member.compress_type not in _COMPRESSIONS:
+            raise _damaged(
+                path, f"its member {member.filename!r} uses an unknown compression method ({member.compress_type})"
+            )
+        total += member.file_size
+    config = archive.getinfo("config.json")  # KeyError: no configuration
+    if config.file_size > MAX_CONFIG_BYTES:
+        raise _damaged(
+            path, f"its config.json would unpack to {config.file_size:,} bytes, more than a Keras "
+            f"configuration ever needs (at most {MAX_CONFIG_BYTES:,})"
+        )
+    if total > MAX_UNPACKED_BYTES:
+        raise _damaged(
+            path, f"it would unpack to {total:,} bytes, more than this package loads "
+            f"(at most {MAX_UNPACKED_BYTES:,})"
+        )
+
+
 def _read_config(path: Path):
     """The JSON configuration inside a ``.keras`` zip, or raise ModelFileError."""
     if not zipfile.is_zipfile(path):
@@ -112,12 +197,33 @@ def _read_config(path: Path):
         )
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_members(path, archive)
             with archive.open("config.json") as f:
-                return json.load(f)
+                text = f.read(MAX_CONFIG_BYTES + 1)
+        if len(text) > MAX_CONFIG_BYTES:
+            raise _damaged(path, f"its config.json is larger than {MAX_CONFIG_BYTES:,} bytes")
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            raise _damaged(
+                path, f"its config.json nests more than {MAX_JSON_DEPTH} levels deep, which no Keras model does"
+            )
+        return json.loads(text)
+    except ModelFileError:
+        raise
     except KeyError:
         raise _damaged(path, "it holds no config.json, so it is not a Keras model file") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError,
+            MemoryError) as e:
+        # RuntimeError covers encryption and RecursionError; NotImplementedError, an
+        # unsupported compression method.
         raise _damaged(path, f"its configuration cannot be read ({type(e).__name__}: {e})") from None
+
+
+def _malicious(path: Path, names: list[str]) -> UnsafeModelError:
+    return UnsafeModelError(
+        f"the model file {path} names {', '.join(names[:3])}, which is not part of Keras "
+        "and not a layer: the file is possibly malicious (it tries to make Keras call that "
+        "function). Do not load it; delete it, and get the model from someone you trust."
+    )
 
 
 def _refuse(path: Path, what: str) -> UnsafeModelError:
@@ -159,6 +265,9 @@ def load_model(path, *, trust_code=False, safe_mode=None):
         raise FileNotFoundError(f"no model file at {path}: train one with `cifar-cnn train intro`")
     trusted = bool(trust_code) or safe_mode is False
     config = _read_config(path)
+    foreign = _foreign_callables(config)
+    if foreign:  # never loaded, trusted or not: no real model names these
+        raise _malicious(path, foreign)
     if not trusted:
         code = _code_in_config(config)
         if code:

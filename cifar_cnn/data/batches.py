@@ -8,26 +8,64 @@ problem raises DataError naming the file and the fix.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
 
 from .constants import CLASS_NAMES, META_FILE, REQUIRED_FILES, TEST_FILE, TRAIN_FILES
-from .errors import _FOLDER_FIX, DataError, _file_error, _Invalid
-from .unpickle import _unpickle
+from .errors import _FOLDER_FIX, _PERMISSION_FIX, DataError, _file_error, _Invalid
+from .unpickle import _unpickle, as_array, describe_array, is_array
 
 
 _CIFAR100_FILES = ("train", "test", "meta")
 _IMAGE_SIZE = 32 * 32 * 3
 
 
-def _read_bytes(path: Path) -> bytes:
+# The largest file each name may be.  Real batches are 31.1 MB; a batch
+# re-pickled by Python 3 (protocol 2 stores bytes as UTF-8 text) can reach about
+# 62 MB.  Anything larger is refused before it is read, so a huge or sparse file
+# cannot exhaust memory.
+MAX_BATCH_BYTES = 64 * 2**20
+MAX_META_BYTES = 64 * 2**10
+# A CIFAR-10 batch holds 10,000 images.
+MAX_IMAGES_PER_BATCH = 10_000
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, if it is a regular file of at most `limit` bytes.
+
+    The default limit depends on the name: batches.meta is tiny, a batch is not.
+    """
+    if limit is None:
+        limit = MAX_META_BYTES if path.name == META_FILE else MAX_BATCH_BYTES
     try:
-        return path.read_bytes()
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise _Invalid("is missing") from None
+    except PermissionError:
+        raise _Invalid("cannot be read: permission denied", fix=_PERMISSION_FIX) from None
     except OSError as e:
-        raise _Invalid(f"cannot be read ({e})") from None
+        raise _Invalid(f"cannot be read ({e.strerror or e})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise _Invalid("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise _Invalid("is not a regular file (a pipe, socket or device has taken its name)")
+        if info.st_size > limit:
+            raise _Invalid(
+                f"is {info.st_size:,} bytes, larger than any CIFAR-10 file "
+                f"(at most {limit:,} bytes), so it was not read"
+            )
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise _Invalid(f"cannot be read ({e.strerror or e})") from None
+    if len(data) > limit:  # it grew while being read
+        raise _Invalid(f"is larger than any CIFAR-10 file (at most {limit:,} bytes), so it was not read")
+    return data
 
 
 # ------------------------------------------------------ parsing file contents
@@ -56,41 +94,42 @@ def _require_keys(d: dict, keys: tuple[str, ...], cifar100_key: str) -> None:
 def _describe(value: object) -> str:
     if isinstance(value, np.ndarray):
         return f"a {value.dtype} array of shape {value.shape}"
-    return f"a {type(value).__name__}"
+    return describe_array(value)
 
 
 def _images(data: object) -> np.ndarray:
     """(n, 3072) planes of 1024 R, 1024 G, 1024 B values -> (n, 32, 32, 3) uint8."""
-    if (
-        not isinstance(data, np.ndarray)
-        or data.dtype != np.uint8
-        or data.ndim != 2
-        or data.shape[1] != _IMAGE_SIZE
-    ):
-        raise _Invalid(
-            f"holds image data that is {_describe(data)}; "
-            f"expected a uint8 array of shape (n, {_IMAGE_SIZE})"
-        )
-    if data.dtype.flags != np.dtype(np.uint8).flags:
-        # A byte flipped in the pickled dtype state can mark uint8 as holding objects.
-        raise _Invalid("holds image data whose uint8 type description is damaged")
-    if data.shape[0] == 0:
+    expected = f"expected a uint8 array of shape (n, {_IMAGE_SIZE})"
+    if not is_array(data):
+        raise _Invalid(f"holds image data that is {_describe(data)}; {expected}")
+    # Built here from the raw bytes, with this package's dtype: numpy never sees the
+    # file's own description of the array.
+    array = as_array(data)
+    if array.dtype != np.uint8 or array.ndim != 2 or array.shape[1] != _IMAGE_SIZE:
+        raise _Invalid(f"holds image data that is {_describe(array)}; {expected}")
+    if array.shape[0] == 0:
         raise _Invalid("holds no images")
+    if array.shape[0] > MAX_IMAGES_PER_BATCH:
+        raise _Invalid(
+            f"holds {array.shape[0]:,} images; a CIFAR-10 batch holds at most {MAX_IMAGES_PER_BATCH:,}"
+        )
     # The copy makes the array contiguous (fast to train on) and writable.
-    return np.ascontiguousarray(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+    return np.ascontiguousarray(array.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
 
 
 def _labels(raw: object, n: int) -> np.ndarray:
     """Labels as int64 (n,), checked to be n whole numbers in 0-9."""
     if isinstance(raw, (list, tuple)):
-        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in raw):
+        if not all(type(v) is int for v in raw):
             raise _Invalid("has labels that are not whole numbers")
         # Checked in Python first: a huge int would overflow int64.
         bad = [v for v in raw if not 0 <= v <= 9]
         if bad:
             raise _Invalid(f"has labels outside 0-9 (e.g. {bad[0]})")
         raw = np.array(raw, dtype=np.int64)
-    elif not isinstance(raw, np.ndarray):
+    elif is_array(raw):
+        raw = as_array(raw)  # integer types only, built from the raw bytes
+    else:
         raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")
     if raw.ndim != 1 or raw.dtype.kind not in "iu":
         raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")

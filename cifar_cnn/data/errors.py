@@ -28,24 +28,45 @@ class DataNotFoundError(DataError, FileNotFoundError):
 
 
 class _Invalid(Exception):
-    """What is wrong inside one file; the caller adds which file and the fix."""
+    """What is wrong inside one file; the caller adds which file and the fix.
+
+    ``fix`` replaces the usual advice (a fresh copy of the data) when the file
+    itself is fine but cannot be read, e.g. for lack of permission.
+    """
+
+    def __init__(self, problem: str, fix: str | None = None):
+        super().__init__(problem)
+        self.fix = fix
+
+
+def _fix_for(path: Path, problem: _Invalid | str) -> str:
+    fix = getattr(problem, "fix", None)
+    return fix.format(path=path, folder=path.parent) if fix else _FOLDER_FIX.format(folder=path.parent)
 
 
 def _file_error(path: Path, problem: _Invalid | str) -> DataError:
-    fix = _FOLDER_FIX.format(folder=path.parent)
-    return DataError(f"CIFAR-10 file {path} {problem}.\nTo fix it: {fix}.")
+    return DataError(f"CIFAR-10 file {path} {problem}.\nTo fix it: {_fix_for(path, problem)}.")
+
+
+# Advice for a file that is there but cannot be read: the data is not at fault.
+_PERMISSION_FIX = (
+    "give your user permission to read it (e.g. `chmod a+r {path}` on Linux or macOS, "
+    f"or ask whoever installed it), or point {ENV_VAR} at a copy you can read"
+)
 
 
 def _three_ways(data_home: Path) -> str:
     """Every way to give this package the data, for messages."""
     path = "/path/to/" + FOLDER_NAME
     return (
-        "Provide it in one of three ways:\n"
+        "Provide it in one of these ways:\n"
         f"  1. pass data_dir='{path}' (on the command line: --data-dir {path});\n"
         f"  2. set the environment variable {ENV_VAR}={path};\n"
         "  3. run `cifar-cnn data download` on a machine with internet: it saves "
         f"the data to the Keras cache, {data_home / FOLDER_NAME} "
-        "(copy that folder to the same place here)."
+        "(copy that folder to the same place here);\n"
+        "  4. from an archive (a USB stick, or the official download): "
+        "`cifar-cnn data download --from /path/to/cifar-10-python.tar.gz`."
     )
 
 

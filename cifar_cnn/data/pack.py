@@ -23,7 +23,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
-from .._files import atomic_path
+from .._files import atomic_path, remove_stale_partials
 from .archive import _sha256_of, install_archive
 from .batches import _parse_batch, _parse_meta, _read_bytes, _require_complete
 from .constants import FOLDER_NAME, META_FILE
@@ -148,6 +148,9 @@ def pack_data(archive_path: str | os.PathLike, data_dir: str | os.PathLike | Non
             "place, e.g. the USB stick"
         )
     checksum_file = target.with_name(target.name + ".sha256")
+    # A pack that was killed (not interrupted) leaves its hidden temporary archive.
+    remove_stale_partials(target)
+    remove_stale_partials(checksum_file)
     try:
         with atomic_path(target) as tmp:
             _write_archive(folder, tmp)

@@ -23,6 +23,7 @@ from .errors import (
     _FOLDER_FIX,
     DataError,
     DataNotFoundError,
+    _fix_for,
     _how_to_provide,
     _Invalid,
     _three_ways,
@@ -119,7 +120,7 @@ def _check_file(folder: Path, name: str) -> FileCheck:
     try:
         data = _read_bytes(path)
     except _Invalid as e:
-        return FileCheck(name, False, None, None, False, f"CORRUPT: the file {e}. fix: {fix}")
+        return FileCheck(name, False, None, None, False, f"UNREADABLE: the file {e}. fix: {_fix_for(path, e)}")
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     official = md5 == OFFICIAL_MD5[name]
     n_images = counts = None
