@@ -279,12 +279,9 @@ def batch_path(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("corrupted") / "cifar-10-batches-py" / "data_batch_2"
 
 
-# Known bug, reported, in cifar_cnn/data/unpickle.py: a pickle may set the flags of the
-# pixel array's dtype (the last item of its state tuple) and the restricted unpickler keeps
-# them, so read_batch can return a uint8 array whose dtype claims to hold Python objects
-# (dtype.hasobject is True). numpy then prints "RuntimeError: Internal error,
-# `get_clear_loop` not set for the DType 'uint8'" when the array is freed. Set this to
-# False once the loader refuses such files; test_damaged_dtype_flags_are_refused says when.
+# Fixed bug (issue #15): a pickle could set the flags of the pixel array's dtype (the last
+# item of its state tuple) and numpy trusted them. The reader now builds every array itself
+# from the raw bytes and refuses such a state; test_damaged_dtype_flags_are_refused checks it.
 KNOWN_DTYPE_FLAGS_BUG = False
 UINT8_FLAGS = np.dtype(np.uint8).flags
 
