@@ -118,3 +118,16 @@ def test_internal_links_of_the_lesson_pages_resolve():
             if "://" in target:
                 continue
             assert (page.parent / target).is_file(), f"{page.name}: {target}"
+
+
+def test_home_page_schedule_matches_the_episodes():
+    text = (ROOT / "index.md").read_text()
+    rows = re.findall(r"^\| \d+\. \[([^\]]+)\]\(episodes/([^)]+)\) \| [^|]+ \| (\d+) \| (\d+) \|$", text, re.M)
+    assert [row[1] for row in rows] == [p.name for p in EPISODES]
+    for title, name, teaching, exercises in rows:
+        front = yaml.safe_load((ROOT / "episodes" / name).read_text().split("---", 2)[1])
+        assert (title, int(teaching), int(exercises)) == (front["title"], front["teaching"], front["exercises"]), name
+    teaching, exercises = sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
+    assert f"| **{teaching}** | **{exercises}** |" in text
+    total = teaching + exercises
+    assert f"That is {total} minutes, {total // 60} hours {total % 60} minutes" in text
