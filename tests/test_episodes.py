@@ -68,12 +68,13 @@ def test_lesson_has_the_workbench_pages():
 
 
 def test_config_has_no_placeholder_addresses():
-    text = (ROOT / "config.yaml").read_text()
-    config = yaml.safe_load(text)
+    # no public repository exists yet: the config must say so rather than invent an address
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    invented = ("example.com", "example.org", "FIXME", ".invalid", "github.com/cifar-cnn")
     for field in ("source", "url", "contact"):
         value = str(config.get(field) or "")
-        assert "example" not in value and "FIXME" not in value and ".invalid" not in value, field
-        assert not value.startswith("http") or "github.com/cifar-cnn" not in value, field
+        assert not any(marker in value for marker in invented), f"{field}: {value}"
+    assert config["source"] == "#" or config["source"].startswith("https://"), config["source"]
 
 
 def test_no_stray_pages_for_the_workbench():
