@@ -426,8 +426,8 @@ def build_parser():
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
     p.add_argument("--n-train", type=_positive_int, default=10_000,
                    help="training images for the model figures (default 10,000)")
-    p.add_argument("--n-test", type=_positive_int, default=1000,
-                   help="test images for the confusion matrix and predictions (default 1000)")
+    p.add_argument("--n-test", type=_positive_int, default=None,
+                   help="test images for the confusion matrix and predictions (default: all 10,000)")
     p.add_argument("--epochs", type=_positive_int, default=5, help="epochs for the model figures (default 5)")
     p.set_defaults(func=cmd_figures)
 

@@ -90,8 +90,11 @@ def _model_figures(data, out_dir, epochs):
         plot_history(history, title=f"create_model_intro, {len(data.x_train):,} images, {epochs} epochs"),
         out_dir, "training_history.png",
     )
-    yield _save(plot_feature_maps(model, data.x_test[0]), out_dir, "feature_maps.png")
+    # a validation image: the lesson opens the test set once, in the evaluating episode
+    yield _save(plot_feature_maps(model, data.x_val[0]), out_dir, "feature_maps.png")
     yield _save(plot_filters(model), out_dir, "filters.png")
+    # the evaluating episode's figures: with n_test=None these are all 10,000 test images in
+    # their official order, so the prediction grid shows the first 16, as the episode's does
     probabilities = model.predict(data.x_test, verbose=0)
     yield _save(plot_confusion_matrix(data.y_test, probabilities, data.class_names), out_dir, "confusion_matrix.png")
     yield _save(
@@ -109,12 +112,13 @@ def _gradient_figure(data, out_dir, depths):
     yield _save(plot_gradient_flow(results), out_dir, "gradient_flow.png")
 
 
-def make_figures(out_dir="fig", *, data_dir=None, n_train=10_000, n_test=1000, epochs=5, depths=(5, 10, 20)):
+def make_figures(out_dir="fig", *, data_dir=None, n_train=10_000, n_test=None, epochs=5, depths=(5, 10, 20)):
     """Draw every lesson figure into ``out_dir`` and return the paths written.
 
     ``n_train`` training images (stratified) and ``epochs`` epochs train the model behind
     the history, feature-map, filter, confusion-matrix and prediction figures; the
-    confusion matrix and predictions use ``n_test`` test images.
+    feature maps are drawn for the first validation image, and the confusion matrix and
+    predictions use ``n_test`` test images (None: all 10,000, in their official order).
     """
     from .data import load_cifar10
 

@@ -22,7 +22,8 @@ REBUILD = "regenerate it: python tools/build_notebooks.py {name}"
 
 
 def cells(notebook):
-    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+    # the builder points the episodes' `fig/` images at `../fig/` (notebooks live in notebooks/)
+    return [(cell.cell_type, cell.source.replace("](fig/", "](../fig/")) for cell in notebook.cells]
 
 
 def test_every_episode_has_a_notebook_and_back():

@@ -55,7 +55,24 @@ def update_inputs(episode: Path) -> Path:
     if target.exists():
         command.insert(-1, "--update")
     subprocess.run(command, check=True)
+    point_figures_at_fig(target)
     return target
+
+
+def point_figures_at_fig(path: Path) -> None:
+    """Episodes show `fig/x.png` (episodes/fig links to ../fig for the Workbench); a notebook
+    lives in notebooks/, so its markdown points at `../fig/x.png` instead."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = notebook_markdown(cell.source)
+    nbformat.write(nb, path)
+
+
+def notebook_markdown(source: str) -> str:
+    return source.replace("](fig/", "](../fig/")
 
 
 def kernel_environment(full: bool) -> dict:
