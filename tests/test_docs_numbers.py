@@ -1,0 +1,279 @@
+"""One truth for each number: the documents quote what the code and the benchmarks say.
+
+Each number is read from one place (the planner's lesson settings, a real model, pyproject's
+requires-python, the benchmark tables, the episodes' front matter) and every document that
+quotes it is checked against it, so README, setup, cheat sheet, instructor notes and episodes
+cannot drift apart again.
+"""
+
+import math
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EPISODES = sorted((ROOT / "episodes").glob("[0-9][0-9]-*.md"))
+SETUP = ROOT / "learners" / "setup.md"
+CHEATSHEET = ROOT / "learners" / "cheatsheet.md"
+NOTES = ROOT / "instructors" / "instructor-notes.md"
+
+
+def _documents():
+    """Every page a learner or instructor reads."""
+    paths = [ROOT / "README.md", ROOT / "index.md", *EPISODES]
+    for folder in ("learners", "instructors", "docs"):
+        paths += sorted((ROOT / folder).glob("*.md"))
+    paths.append(ROOT / "benchmarks" / "README.md")
+    return [p for p in paths if p.exists()]
+
+
+DOCUMENTS = _documents()
+
+
+def _text(path: Path) -> str:
+    """The file with every run of whitespace as one space, so phrases may wrap."""
+    return re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+# --- placeholders ---------------------------------------------------------------------------
+
+# Names written in capitals with underscores that are real: environment variables and
+# notebook markers of other tools. Everything else of that shape must be a name in the
+# package's own code, or it is a placeholder someone forgot to fill in (SPEED_LESSON).
+EXTERNAL_NAMES = {
+    "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "KERAS_BACKEND", "KERAS_HOME",
+    "CUDA_VISIBLE_DEVICES", "NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_CHECK_OUTPUT",
+    "NBVAL_RAISES_EXCEPTION", "AVX512_VNNI", "AVX512_BF16", "AVX512_FP16", "AVX_VNNI",
+    "AMX_TILE", "AMX_INT8", "AMX_BF16",
+}
+# A file name such as MODEL_CARD.md is not a placeholder.
+CAPS_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b(?!\.[a-z])")
+
+
+def _names_in_code() -> set[str]:
+    names = set(EXTERNAL_NAMES)
+    for folder in ("cifar_cnn", "tools", "benchmarks", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.resolve() != Path(__file__).resolve():
+                names |= set(CAPS_NAME.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=_id)
+def test_no_placeholders(path):
+    text = path.read_text(encoding="utf-8")
+    unknown = sorted(set(CAPS_NAME.findall(text)) - _names_in_code())
+    assert not unknown, f"{_id(path)}: placeholder-like names that nothing defines: {unknown}"
+    left = re.findall(r"\b(?:TODO|TBD|FIXME)\b", text)
+    assert not left, f"{_id(path)}: unfinished text: {left}"
+
+
+# --- the supported Python versions ----------------------------------------------------------
+
+def _python_range():
+    """(lowest, highest) Python 3 minor version that pyproject's requires-python admits."""
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    allowed = [minor for minor in range(0, 40) if f"3.{minor}.0" in spec]
+    assert allowed, f"requires-python {spec} admits no Python 3"
+    assert allowed[-1] < 39, (
+        f"requires-python {spec} has no upper bound, but TensorFlow publishes wheels for a "
+        "limited range of Python versions: give the range, e.g. '>=3.10,<3.14'"
+    )
+    return f"3.{allowed[0]}", f"3.{allowed[-1]}"
+
+
+def test_setup_and_notes_state_the_python_range_of_pyproject():
+    low, high = _python_range()
+    for path in (SETUP, NOTES):
+        assert f"Python {low} to {high}" in _text(path), (
+            f"{_id(path)} should say 'Python {low} to {high}', the range of pyproject's requires-python"
+        )
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=_id)
+def test_no_open_ended_python_claim(path):
+    open_ended = re.findall(r"Python 3\.\d+ or (?:newer|later|above)|Python 3\.\d+\+", _text(path))
+    assert not open_ended, (
+        f"{_id(path)} says {open_ended}, but the supported range is {' to '.join(_python_range())}"
+    )
+
+
+# --- the lesson's run: images, epochs, batch size, parameters -------------------------------
+
+def _lesson_settings():
+    from cifar_cnn import planning
+
+    return planning.LESSON_N_TRAIN, planning.LESSON_EPOCHS, planning.LESSON_BATCH_SIZE
+
+
+RUN_PHRASE = re.compile(r"([\d,]+) (?:training )?images, (\d+) epochs,? (?:with )?batch size (\d+)")
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=_id)
+def test_documents_quote_the_lessons_run_settings(path):
+    expected = _lesson_settings()
+    for images, epochs, batch in RUN_PHRASE.findall(_text(path)):
+        found = (int(images.replace(",", "")), int(epochs), int(batch))
+        assert found == expected, (
+            f"{_id(path)} describes the lesson's run as {found}; the planner's settings are {expected}"
+        )
+
+
+def test_setup_and_cheatsheet_state_the_lessons_run():
+    n_train, epochs, batch = _lesson_settings()
+    for path in (SETUP, CHEATSHEET):
+        assert f"{n_train:,} training images, {epochs} epochs, batch size {batch}" in _text(path), _id(path)
+
+
+def test_episode_6_steps_per_epoch_follow_from_the_settings():
+    n_train, _, batch = _lesson_settings()
+    line = f"{n_train:,} images / {batch} per batch = {math.ceil(n_train / batch):,} steps per epoch"
+    assert line in (ROOT / "episodes" / "06-training.md").read_text(encoding="utf-8")
+
+
+def test_documents_quote_the_intro_models_real_parameter_count():
+    from cifar_cnn import create_model_intro
+
+    n = create_model_intro().count_params()
+    for path in (ROOT / "README.md", SETUP, CHEATSHEET, ROOT / "episodes" / "04-building-the-cnn.md"):
+        assert f"{n:,}" in path.read_text(encoding="utf-8"), f"{_id(path)} does not quote {n:,}"
+    for path in DOCUMENTS:
+        near = set(re.findall(r"\b79,5\d\d\b", path.read_text(encoding="utf-8"))) - {f"{n:,}"}
+        assert not near, f"{_id(path)} quotes {near} for a count that is {n:,}"
+
+
+# --- speed-up claims come from the benchmarks -----------------------------------------------
+
+def _benchmark_seconds(n_train: int) -> float:
+    """Seconds for the intro model's 10 epochs at batch 32 on n_train images, from the
+    measured table 'The intro network on fewer images or larger batches'."""
+    row = re.compile(rf"^\| intro \| 79,530 \| {n_train:,} \| 32 \|.*\| (\d+) \| [\d.]+ \| [\d.]+ \|$", re.M)
+    for path in (ROOT / "benchmarks" / "README.md", ROOT / "docs" / "benchmarks.md"):
+        if path.exists():
+            rows = [m for m in row.findall(path.read_text(encoding="utf-8"))]
+            if rows:
+                return float(rows[-1])  # the fewer-images table comes after the all-factories one
+    pytest.fail(f"no measured row for the intro model on {n_train:,} images in the benchmarks")
+
+
+QUARTER_CLAIMS = (
+    re.compile(r"quarter of the (?:data|training images)[^.]{0,60}?(\d+(?:\.\d+)?) times (?:as )?fast"),
+    re.compile(r"(\d+(?:\.\d+)?) times (?:as )?fast[^.]{0,80}?(?:n_train=10_?000|--n-train 10000)"),
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*[p for p in DOCUMENTS if p.parent.name != "benchmarks" and p.parent.name != "docs"],
+     ROOT / "cifar_cnn" / "doctor.py"],
+    ids=_id,
+)
+def test_a_quarter_of_the_data_speedup_is_the_measured_one(path):
+    measured = _benchmark_seconds(40_000) / _benchmark_seconds(10_000)
+    for pattern in QUARTER_CLAIMS:
+        for claim in pattern.findall(_text(path)):
+            assert abs(float(claim) - measured) <= 0.15, (
+                f"{_id(path)} says a quarter of the data trains {claim} times faster; "
+                f"the benchmarks measured {measured:.1f}"
+            )
+
+
+# --- the day plan ---------------------------------------------------------------------------
+
+def _front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+
+
+def _day_section() -> str:
+    text = NOTES.read_text(encoding="utf-8")
+    assert "\n## Running the day\n" in text, "the instructor notes need a 'Running the day' section"
+    return text.split("\n## Running the day\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _clock_tables():
+    """Each '### ...' table of the day plan as a list of (start, end, what) rows."""
+    tables = {}
+    for block in re.split(r"\n### ", _day_section())[1:]:
+        title = block.splitlines()[0]
+        rows = re.findall(r"^\| (\d\d:\d\d)-(\d\d:\d\d) \| ([^|]+) \|", block, re.M)
+        if rows:
+            tables[title] = [
+                (datetime.strptime(a, "%H:%M"), datetime.strptime(b, "%H:%M"), what.strip())
+                for a, b, what in rows
+            ]
+    return tables
+
+
+def test_day_plan_has_a_one_day_and_a_two_half_day_table():
+    assert {"One day", "Two half days"} <= set(_clock_tables())
+
+
+@pytest.mark.parametrize("table", ["One day", "Two half days"])
+def test_day_plan_gives_each_episode_its_announced_minutes(table):
+    rows = _clock_tables()[table]
+    assert "setup check" in rows[0][2].lower(), "the day starts with the setup check (cifar-cnn doctor)"
+    assert any(what.lower().startswith(("break", "lunch")) for _, _, what in rows)
+    minutes = {}
+    for (start, end, what), following in zip(rows, rows[1:] + [None]):
+        assert end > start, f"{what}: ends before it starts"
+        if following is not None:
+            # The next row starts when this one ends, or earlier on the clock: the next day.
+            assert following[0] == end or following[0] < start, f"{table}: a gap or overlap after {what}"
+        match = re.match(r"Episode (\d)", what)
+        if match:
+            number = int(match.group(1))
+            minutes[number] = minutes.get(number, 0) + (end - start).seconds // 60
+    for number, path in enumerate(EPISODES, start=1):
+        meta = _front_matter(path)
+        announced = meta["teaching"] + meta["exercises"]
+        assert minutes.get(number) == announced, (
+            f"{table}: episode {number} gets {minutes.get(number)} minutes; its page announces "
+            f"{meta['teaching']} + {meta['exercises']} = {announced}"
+        )
+
+
+def _challenge_titles(path: Path):
+    text = path.read_text(encoding="utf-8")
+    for block in re.findall(r"^:{5,} *challenge *\n## (.+)$", text, re.M):
+        yield re.sub(r"^Challenge: ", "", block.strip())
+
+
+@pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.stem)
+def test_day_plan_says_what_to_do_with_every_challenge(episode):
+    section = _day_section().lower()
+    missing = [title for title in _challenge_titles(episode) if title.lower() not in section]
+    assert not missing, (
+        f"the day plan's must-do / skip table does not list these challenges of {episode.stem}: {missing}"
+    )
+
+
+# --- setup ends with the doctor; the cheat sheet is on the site -----------------------------
+
+def test_setup_ends_with_the_doctor_and_quotes_its_verdict():
+    from cifar_cnn.doctor import summary_line
+
+    text = SETUP.read_text(encoding="utf-8")
+    steps = re.findall(r"^## \d+\. (.+)$", text, re.M)
+    assert steps and "doctor" in steps[-1], f"the last setup step should be cifar-cnn doctor, not {steps[-1:]}"
+    assert summary_line([]) in text, "setup should quote the doctor's last line for a ready laptop"
+    assert "data download --from" in text, "the USB-stick route is `cifar-cnn data download --from`"
+    assert not re.search(r"CIFAR_CNN_DATA=\S*\.tar\.gz", text), "CIFAR_CNN_DATA names a folder, not the archive"
+
+
+def test_cheatsheet_is_listed_on_the_lesson_site():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    assert "cheatsheet.md" in (config.get("learners") or [])
+    assert CHEATSHEET.exists()
