@@ -223,6 +223,14 @@ CATALOGUE = [
         ),
     ),
     Hint(
+        "images with another number of channels", (ValueError,),
+        r"expected axis -1 of input shape to have value (\d+), but received input with shape \((?:None|\d+), (\d+), (\d+), (\d+)\)",
+        lambda m: (
+            f"the images have {m[4]} channel(s) but the model was built for {m[1]}: pass images with {m[1]} "
+            f"channels, or build the model with input_shape=({m[2]}, {m[3]}, {m[4]})"
+        ),
+    ),
+    Hint(
         "a conv or pooling layer after Flatten", (ValueError,), r"of layer '(\w+)' is incompatible with the layer: expected ndim=4, found ndim=2",
         lambda m: (
             f'the layer "{m[1]}" needs feature maps (height, width, channels) but got a flat vector: '

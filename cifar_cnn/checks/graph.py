@@ -63,6 +63,14 @@ class Fact:
         own = "input_layer" if self.kind == "InputLayer" else snake_case(self.kind)
         return re.fullmatch(re.escape(own) + r"_\d+", self.name) is None
 
+    @property
+    def default_name(self):
+        """True for a name Keras gave (conv2d, conv2d_3), not the learner."""
+        if not self.name:
+            return True
+        own = "input_layer" if self.kind == "InputLayer" else snake_case(self.kind)
+        return re.fullmatch(re.escape(own) + r"(_\d+)?", self.name) is not None
+
     def token(self, shape=False):
         """What makes two layers the same; with ``shape``, also their output shape."""
         settings = repr(sorted(self.settings.items()))

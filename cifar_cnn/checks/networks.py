@@ -12,7 +12,7 @@ from .compare import capped, compare
 from .passed import model_chain
 from .reference import reference
 from .verdict import FAIL, NOTE, PASS, Problem, checker
-from .wording import code, fmt, the, who
+from .wording import RERUN, fmt, the, who
 
 _SHAPE, _CLASSES = (32, 32, 3), 10
 
@@ -34,7 +34,7 @@ def _skipped_lines(mine, ref):
     skipped = ", ".join(f"layer {f.position} ({f.kind}{f' {fmt(f.name)}' if f.name else ''})" for f in ref[1:start])
     return [
         f"{FAIL} {who(first, 'model')} is called on inputs instead of x, so the model skips the reference's "
-        f"{skipped}: in its line write (x) instead of (inputs), and run the lines from keras.Input on again"
+        f"{skipped}: in its line write (x) instead of (inputs), then {RERUN}, then build the model again"
     ]
 
 
@@ -72,6 +72,8 @@ def model_lines(model, factory_name, kwargs, *, strip=(), name_hint=False, extra
         lines.append(f"{PASS} {params:,} parameters")
     elif params is not None:
         lines.append(f"{FAIL} {params:,} parameters; the reference has {ref.params:,}")
+    if any(line.startswith(FAIL) for line in lines) and not skipped:
+        lines.append(f"{NOTE} after a fix, {RERUN}, then build the model again")
     lines += notes
     if name_hint and getattr(model, "name", None) != ref.name:
         lines.append(
@@ -116,7 +118,7 @@ def _dropout_lines(rate):
             if len(drops) == 1 and not placed:
                 previous = the(mine[i - 1], own=True) if i > 0 else "the input"
                 lines.append(
-                    f"{FAIL} your Dropout is layer {drop.position}, after {previous}; the challenge puts it "
+                    f"{FAIL} {the(drop, own=True)} is layer {drop.position}, after {previous}; the challenge puts it "
                     f"{between}: move its line to right after the Flatten line"
                 )
                 good = False
