@@ -770,3 +770,29 @@ def test_branches_and_raw_operations_do_not_break_the_checks(capsys):
     assert "more differences" in printed
     x = intro_steps()["conv2d"]
     fails_with(check_pooling, keras.ops.relu(x) + 1.0, "✗ x comes from an Add", capsys=capsys)
+
+
+@pytest.mark.parametrize(
+    "check, factory",
+    [
+        (check_model_intro, create_model_intro),
+        (check_model_dropout, create_model_dropout),
+        (check_model_one_conv, create_model_one_conv),
+        (check_model_two_conv, create_model_two_conv),
+        (check_model_vgg, create_model_vgg),
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_each_checker_takes_its_factorys_arguments(check, factory):
+    import inspect
+
+    def shape(function, skip):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values() if p.name not in skip]
+
+    assert shape(check, {"model"}) == shape(factory, {"name"})
+
+
+def test_an_architecture_argument_by_position_is_a_verdict_that_names_it(capsys):
+    fails_with(check_model_dropout, create_model_dropout(), "check_model_dropout(model, rate=0.25)", capsys=capsys, input_shape=0.25)
+    with pytest.raises(ValueError, match=r"create_model_dropout\(rate=0.25\)"):
+        create_model_dropout(0.25)

@@ -10,7 +10,6 @@ and that the code with that fix runs.
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 
 import keras
@@ -379,4 +378,16 @@ def test_a_script_gets_the_explanation_after_the_traceback(tmp_path):
     err = result.stderr
     assert "Traceback" in err
     assert err.find("Received: rate=50") < err.find("write Dropout(rate=0.5)")
-    assert traceback  # imported for readers who extend the corpus with tracebacks
+
+
+def test_the_command_line_adds_the_explanation_to_its_one_line_error(monkeypatch, capsys):
+    from cifar_cnn import cli
+
+    def save_without_extension(args):
+        keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save("/tmp/cifar_cnn_model_without_extension")
+
+    monkeypatch.setattr(cli, "cmd_models", save_without_extension)
+    assert cli.main(["models"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("cifar-cnn: error: Invalid filepath extension for saving")
+    assert err[1].startswith("cifar-cnn: hint: give the file name the .keras extension")
