@@ -31,10 +31,11 @@ def _skipped_lines(mine, ref):
     if start is None:
         return None
     first = mine[1]
-    skipped = ", ".join(f"layer {f.position} ({f.kind}{f' {fmt(f.name)}' if f.name else ''})" for f in ref[1:start])
+    layers = ", ".join(f"{f.kind}{f' {fmt(f.name)}' if f.name else ''}" for f in ref[1:start])
+    numbers = "layer 2" if start == 2 else f"layers 2 to {start}"
     return [
         f"{FAIL} {who(first, 'model')} is called on inputs instead of x, so the model skips the reference's "
-        f"{skipped}: in its line write (x) instead of (inputs), then {RERUN}, then build the model again"
+        f"{numbers} ({layers}): in its line write (x) instead of (inputs), then {RERUN}, then build the model again"
     ]
 
 

@@ -123,7 +123,7 @@ def _called_on_inputs(mine, ref, var, step):
     if start is None:
         return None
     first = mine[1]
-    skipped = ", ".join(the(f).removeprefix("the ") + (f' "{f.name}"' if f.name else "") for f in ref[1:start])
+    skipped = ", ".join(f"{f.kind}{f' {fmt(f.name)}' if f.name else ''}" for f in ref[1:start])
     lines = [
         f"{FAIL} {the(first, own=True)} was called on inputs instead of x, so {var} skips the "
         f"layers before it ({skipped}): in its line write (x) instead of (inputs), then {RERUN}"
