@@ -67,6 +67,7 @@ _EXPORTS = {
         ],
         "cifar_cnn.checks",
     ),
+    "friendly_errors": "cifar_cnn.friendly",
     **dict.fromkeys(["gradient_norms", "gradient_flow", "conv_layers"], "cifar_cnn.gradients"),
 }
 

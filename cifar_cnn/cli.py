@@ -511,6 +511,11 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     except (CliError, DataError, ValueError, FileNotFoundError, PermissionError) as error:
         print(f"cifar-cnn: error: {_one_line(error)}", file=sys.stderr)
+        from .friendly import explain
+
+        hint = explain(error)  # a known Keras mistake: what it means and the fix
+        if hint:
+            print(f"cifar-cnn: hint: {hint}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cifar-cnn: interrupted", file=sys.stderr)

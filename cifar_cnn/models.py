@@ -82,15 +82,24 @@ def _check_rate(name, value):
         raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
 
 
-def _check_common(input_shape, num_classes):
+def _check_common(input_shape, num_classes, factory=None, setting=None):
+    """Check the two arguments every factory takes first. ``factory`` and ``setting``
+    (its first architecture argument) let the message name the fix when a learner passes
+    an architecture argument by position, as in ``create_model_dropout(0.25)``."""
     if (
         not isinstance(input_shape, (tuple, list))
         or len(input_shape) != 3
         or not all(_is_int(v) and v >= 1 for v in input_shape)
     ):
+        by_name = ""
+        if factory and setting:
+            by_name = (
+                f"; {factory}'s first argument is input_shape and its other settings are given by "
+                f"name: {factory}({setting}={input_shape!r})"
+            )
         raise ValueError(
             "input_shape must be (height, width, channels) with positive integers, "
-            f"e.g. (32, 32, 3) for CIFAR-10; got {input_shape!r}"
+            f"e.g. (32, 32, 3) for CIFAR-10; got {input_shape!r}{by_name}"
         )
     _check_int("num_classes", num_classes, minimum=2)
     return tuple(input_shape)
@@ -140,7 +149,7 @@ def _intro_network(factory, input_shape, num_classes, dropout_rate, name):
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 
-def create_model_intro(input_shape=(32, 32, 3), num_classes=10, name="cifar_model_intro"):
+def create_model_intro(input_shape=(32, 32, 3), num_classes=10, *, name="cifar_model_intro"):
     """The lesson's first CNN: two small convolution + pooling stages and a dense head.
 
     Conv2D(16, 3x3, relu) -> MaxPooling2D(2x2) -> Conv2D(32, 3x3, relu) ->
@@ -166,7 +175,7 @@ def create_model_intro(input_shape=(32, 32, 3), num_classes=10, name="cifar_mode
 
 
 def create_model_dropout(
-    input_shape=(32, 32, 3), num_classes=10, rate=0.5, name="cifar_model_dropout"
+    input_shape=(32, 32, 3), num_classes=10, *, rate=0.5, name="cifar_model_dropout"
 ):
     """The intro network with Dropout against overfitting.
 
@@ -187,13 +196,14 @@ def create_model_dropout(
     keras.Model
         The uncompiled model.
     """
+    _check_common(input_shape, num_classes, "create_model_dropout", "rate")
     _check_rate("rate", rate)
     return _intro_network("create_model_dropout", input_shape, num_classes, rate, name)
 
 
 def _conv_readout(factory, n_conv, input_shape, num_classes, filters, kernel_size, name):
     """``n_conv`` stacked Conv2D layers, then Flatten and a softmax readout."""
-    input_shape = _check_common(input_shape, num_classes)
+    input_shape = _check_common(input_shape, num_classes, factory, "filters")
     _check_int("filters", filters)
     _check_int("kernel_size", kernel_size)
     _check_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
@@ -207,7 +217,7 @@ def _conv_readout(factory, n_conv, input_shape, num_classes, filters, kernel_siz
 
 
 def create_model_one_conv(
-    input_shape=(32, 32, 3), num_classes=10, filters=10, kernel_size=3,
+    input_shape=(32, 32, 3), num_classes=10, *, filters=10, kernel_size=3,
     name="cifar_model_one_conv",
 ):
     """The shallowest CNN: one convolutional layer read out by a softmax layer.
@@ -225,7 +235,7 @@ def create_model_one_conv(
 
 
 def create_model_two_conv(
-    input_shape=(32, 32, 3), num_classes=10, filters=10, kernel_size=3,
+    input_shape=(32, 32, 3), num_classes=10, *, filters=10, kernel_size=3,
     name="cifar_model_two_conv",
 ):
     """One step deeper: two stacked convolutional layers read out by a softmax layer.
@@ -243,7 +253,7 @@ def create_model_two_conv(
 
 
 def create_model_vgg(
-    input_shape=(32, 32, 3), num_classes=10, filters=(16, 32, 64), convs_per_block=2,
+    input_shape=(32, 32, 3), num_classes=10, *, filters=(16, 32, 64), convs_per_block=2,
     dense_units=128, dropout=0.5, name="cifar_model_vgg",
 ):
     """A small VGG-style network: blocks of 3x3 convolutions, each ending in pooling.
@@ -259,7 +269,7 @@ def create_model_vgg(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
+    input_shape = _check_common(input_shape, num_classes, "create_model_vgg", "filters")
     filters = _check_int_tuple("filters", filters)
     _check_int("convs_per_block", convs_per_block)
     _check_int("dense_units", dense_units)
@@ -296,7 +306,7 @@ def _residual_block(x, filters, name):
 
 
 def create_model_residual(
-    input_shape=(32, 32, 3), num_classes=10, filters=(16, 32, 64), blocks_per_stage=1,
+    input_shape=(32, 32, 3), num_classes=10, *, filters=(16, 32, 64), blocks_per_stage=1,
     name="cifar_model_residual",
 ):
     """A small ResNet-style network: convolution blocks with skip connections.
@@ -313,7 +323,7 @@ def create_model_residual(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
+    input_shape = _check_common(input_shape, num_classes, "create_model_residual", "filters")
     filters = _check_int_tuple("filters", filters)
     _check_int("blocks_per_stage", blocks_per_stage)
     _check_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
@@ -330,7 +340,7 @@ def create_model_residual(
 
 
 def create_model_dense(
-    input_shape=(32, 32, 3), num_classes=10, hidden=(128, 64), name="cifar_model_dense"
+    input_shape=(32, 32, 3), num_classes=10, *, hidden=(128, 64), name="cifar_model_dense"
 ):
     """A fully connected baseline with no convolutions.
 
@@ -344,7 +354,7 @@ def create_model_dense(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
+    input_shape = _check_common(input_shape, num_classes, "create_model_dense", "hidden")
     hidden = _check_int_tuple("hidden", hidden, allow_empty=True)
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Flatten(name="flatten")(inputs)
@@ -419,7 +429,7 @@ def _conv_bn_relu(x, filters, name):
 
 
 def create_model_fast(
-    input_shape=(32, 32, 3), num_classes=10, filters=(24, 48, 96), augment=True,
+    input_shape=(32, 32, 3), num_classes=10, *, filters=(24, 48, 96), augment=True,
     name="cifar_model_fast",
 ):
     """A fast, accurate CNN for a laptop CPU: batch normalization, augmentation, pooling.
@@ -444,7 +454,7 @@ def create_model_fast(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes)
+    input_shape = _check_common(input_shape, num_classes, "create_model_fast", "filters")
     filters = _check_int_tuple("filters", filters)
     if not isinstance(augment, bool):
         raise ValueError(f"augment must be True or False, got {augment!r}")

@@ -40,6 +40,7 @@ def compile_model(
     learning_rate=None,
     loss="sparse_categorical_crossentropy",
     metrics=("accuracy",),
+    **unknown,
 ):
     """Compile ``model`` with the lesson's defaults and return it.
 
@@ -52,6 +53,8 @@ def compile_model(
 
     from .models import require_model
 
+    if unknown:
+        _unknown_arguments("compile_model", unknown, ("optimizer", "learning_rate", "loss", "metrics"))
     require_model(model, "compile_model")
     if learning_rate is not None:
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
@@ -71,6 +74,25 @@ def compile_model(
         metrics = [metrics]
     model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
     return model
+
+
+# Keras 2 names that Keras 3 (and the package) spell differently.
+KERAS2_NAMES = {"lr": "learning_rate", "epoch": "epochs", "nb_epoch": "epochs", "metric": "metrics"}
+
+
+def _unknown_arguments(function, unknown, known):
+    """A TypeError that names each unknown keyword argument and the one meant."""
+    import difflib
+
+    fixes = []
+    for name, value in unknown.items():
+        meant = KERAS2_NAMES.get(name) or next(iter(difflib.get_close_matches(name, known, n=1)), None)
+        fixes.append(f"{meant}={value!r}" if meant in known else None)
+    names = ", ".join(unknown)
+    if all(fixes):
+        keras2 = " (the Keras 2 name)" if any(n in KERAS2_NAMES for n in unknown) else ""
+        raise TypeError(f"{function}() has no argument {names}{keras2}: write {', '.join(fixes)}")
+    raise TypeError(f"{function}() has no argument {names}; its arguments are {', '.join(known)}")
 
 
 def _split_data(data):

@@ -9,6 +9,9 @@ import pytest
 from keras import layers
 
 from cifar_cnn import checks
+from cifar_cnn.checks import graph, reference
+from cifar_cnn.checks import verdict as verdict_module
+from cifar_cnn.checks import steps as step_module
 from cifar_cnn.checks import (
     Verdict,
     check_compile,
@@ -60,21 +63,21 @@ def intro_steps(
     dense = dense or {"units": 64, "activation": "relu"}
     output = output or {"units": 10, "activation": "softmax"}
     steps = {}
-    steps["input"] = inputs = keras.Input(shape=shape)
-    steps["conv2d"] = x = layers.Conv2D(**conv1)(inputs)
-    steps["pooling"] = x = layers.MaxPooling2D(**pool1)(x)
-    x = layers.Conv2D(**conv2)(x)
+    steps["input"] = inputs = keras.Input(shape=shape, name="images")
+    steps["conv2d"] = x = layers.Conv2D(**conv1, name="conv1")(inputs)
+    steps["pooling"] = x = layers.MaxPooling2D(**pool1, name="pool1")(x)
+    x = layers.Conv2D(**conv2, name="conv2")(x)
     steps["conv2"] = x
     if pool2:
-        x = layers.MaxPooling2D(pool_size=(2, 2))(x)
+        x = layers.MaxPooling2D(pool_size=(2, 2), name="pool2")(x)
     steps["second_block"] = x
     if flatten:
-        x = layers.Flatten()(x)
+        x = layers.Flatten(name="flatten")(x)
     steps["flatten"] = x
     if after_flatten is not None:
         x = after_flatten(x)
-    steps["dense"] = x = layers.Dense(**dense)(x)
-    steps["output"] = outputs = layers.Dense(**output)(x)
+    steps["dense"] = x = layers.Dense(**dense, name="dense")(x)
+    steps["output"] = outputs = layers.Dense(**output, name="predictions")(x)
     steps["model"] = keras.Model(inputs=inputs, outputs=outputs, name="cifar_model_intro")
     return steps
 
@@ -139,7 +142,7 @@ def test_the_exact_verdict_of_a_right_step(capsys):
         "The first convolution: ✓ all correct\n"
         "  ✓ x is the output of a Conv2D\n"
         "  ✓ the earlier steps match the challenge\n"
-        '  ✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu")\n'
+        '  ✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu", name="conv1")\n'
         "  ✓ x has shape (None, 30, 30, 16)\n"
     )
 
@@ -212,8 +215,8 @@ def test_every_spelling_of_accuracy_passes(metrics, capsys):
 def test_wrong_filter_count(capsys):
     fails_with(
         check_conv2d, intro_steps(conv1={"filters": 8, "kernel_size": 3, "activation": "relu"})["conv2d"],
-        "✗ your Conv2D has 8 filters; the challenge asks for 16: use keras.layers.Conv2D(filters=16, ...)",
-        "✓ your Conv2D: kernel_size=(3, 3), activation=\"relu\"",
+        "✗ your Conv2D \"conv1\" has 8 filters; the challenge asks for 16: use filters=16",
+        "✓ your Conv2D \"conv1\": kernel_size=(3, 3), activation=\"relu\"",
         "✗ x has shape (None, 30, 30, 8); the challenge expects (None, 30, 30, 16)",
         capsys=capsys,
     )
@@ -223,18 +226,19 @@ def test_wrong_filter_count_in_the_second_block(capsys):
     steps = intro_steps(conv2={"filters": 16, "kernel_size": 3, "activation": "relu"})
     printed = fails_with(
         check_second_block, steps["second_block"],
-        "✗ your second Conv2D has 16 filters; the challenge asks for 32: use keras.layers.Conv2D(filters=32, ...)",
+        "✗ your Conv2D \"conv2\" has 16 filters; the challenge asks for 32: use filters=32",
         "✓ the earlier steps match the challenge",
-        "✓ MaxPooling2D(pool_size=(2, 2))",
+        "✓ MaxPooling2D(pool_size=(2, 2), name=\"pool2\")",
+        "• to apply a fix, run the cells again from keras.Input on",
         capsys=capsys,
     )
-    assert "first Conv2D has" not in printed
+    assert "conv1" not in printed
 
 
 def test_wrong_kernel_size(capsys):
     fails_with(
         check_conv2d, intro_steps(conv1={"filters": 16, "kernel_size": 5, "activation": "relu"})["conv2d"],
-        "✗ your Conv2D has a 5x5 kernel; the challenge asks for 3x3: use kernel_size=(3, 3)",
+        "✗ your Conv2D \"conv1\" has a 5x5 kernel; the challenge asks for 3x3: use kernel_size=(3, 3)",
         "(None, 28, 28, 16)",
         capsys=capsys,
     )
@@ -243,7 +247,7 @@ def test_wrong_kernel_size(capsys):
 def test_missing_activation(capsys):
     printed = fails_with(
         check_conv2d, intro_steps(conv1={"filters": 16, "kernel_size": 3})["conv2d"],
-        '✗ your Conv2D has no activation (the default is none, "linear"); the challenge asks for "relu": add activation="relu"',
+        '✗ your Conv2D "conv1" has no activation (the default is none, "linear"); the challenge asks for "relu": add activation="relu"',
         "✓ x has shape (None, 30, 30, 16)",  # the shape is right: only the activation is missing
         capsys=capsys,
     )
@@ -253,7 +257,7 @@ def test_missing_activation(capsys):
 def test_wrong_activation(capsys):
     fails_with(
         check_conv2d, intro_steps(conv1={"filters": 16, "kernel_size": 3, "activation": "sigmoid"})["conv2d"],
-        '✗ your Conv2D has activation="sigmoid"; the challenge asks for "relu": use activation="relu"',
+        '✗ your Conv2D "conv1" has activation="sigmoid"; the challenge asks for "relu": use activation="relu"',
         capsys=capsys,
     )
 
@@ -262,7 +266,7 @@ def test_padding_same_is_named_as_the_cause_of_the_shape(capsys):
     fails_with(
         check_conv2d,
         intro_steps(conv1={"filters": 16, "kernel_size": 3, "activation": "relu", "padding": "same"})["conv2d"],
-        '✗ your Conv2D uses padding="same", so its output is 32x32 instead of 30x30: remove padding="same"',
+        '✗ your Conv2D "conv1" uses padding="same", so its output is 32x32 instead of 30x30 (the challenge uses the default, "valid"): remove padding="same"',
         "✗ x has shape (None, 32, 32, 16); the challenge expects (None, 30, 30, 16)",
         capsys=capsys,
     )
@@ -278,8 +282,8 @@ def test_padding_same_is_named_as_the_cause_of_the_shape(capsys):
     ],
 )
 def test_wrong_input_shape(shape, hint, capsys):
-    fragments = [f"✗ your input has shape={shape}; the challenge asks for shape=(32, 32, 3)", "use keras.Input(shape=(32, 32, 3))"]
-    printed = fails_with(check_input, keras.Input(shape=shape), *fragments, capsys=capsys)
+    fragments = [f"✗ your input has shape={shape}; the challenge asks for shape=(32, 32, 3)", "use shape=(32, 32, 3)"]
+    printed = fails_with(check_input, keras.Input(shape=shape, name="images"), *fragments, capsys=capsys)
     if hint:
         assert hint in printed
 
@@ -289,13 +293,13 @@ def test_a_wrong_input_is_reported_by_later_steps_too(capsys):
         check_conv2d, intro_steps(shape=(32, 32, 1))["conv2d"], "✗ your input has shape=(32, 32, 1)", capsys=capsys
     )
     assert "✓ the earlier steps match" not in printed
-    assert '✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu")' in printed
+    assert '✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu", name="conv1")' in printed
 
 
 def test_pool_size_3(capsys):
     fails_with(
         check_pooling, intro_steps(pool1={"pool_size": 3})["pooling"],
-        "✗ your MaxPooling2D has 3x3 pooling; the challenge asks for 2x2: use pool_size=(2, 2)",
+        "✗ your MaxPooling2D \"pool1\" has 3x3 pooling; the challenge asks for 2x2: use pool_size=(2, 2)",
         "✗ x has shape (None, 10, 10, 16); the challenge expects (None, 15, 15, 16)",
         capsys=capsys,
     )
@@ -306,7 +310,7 @@ def test_average_instead_of_max_pooling(capsys):
     x = layers.Conv2D(16, 3, activation="relu")(inputs)
     printed = fails_with(
         check_pooling, layers.AveragePooling2D(2)(x),
-        "✗ your AveragePooling2D should be a MaxPooling2D: use keras.layers.MaxPooling2D(pool_size=(2, 2))",
+        "should be a MaxPooling2D: use keras.layers.MaxPooling2D(pool_size=(2, 2))",
         capsys=capsys,
     )
     assert printed.count("AveragePooling2D") == 1  # said once, not once more as "comes from"
@@ -314,7 +318,10 @@ def test_average_instead_of_max_pooling(capsys):
 
 def test_forgetting_flatten(capsys):
     steps = intro_steps(flatten=False)
-    message = "✗ missing a Flatten after the second MaxPooling2D: add x = keras.layers.Flatten()(x)"
+    message = (
+        '✗ missing a Flatten after your MaxPooling2D "pool2" (Dense layers need a flat vector of features): '
+        'add the line x = keras.layers.Flatten(name="flatten")(x) after that layer\'s line'
+    )
     fails_with(check_dense, steps["dense"], message, "✗ x has shape (None, 6, 6, 64)", capsys=capsys)
     fails_with(check_output, steps["output"], message, "✗ outputs has shape (None, 6, 6, 10)", capsys=capsys)
     fails_with(check_flatten, steps["flatten"], "an earlier step", capsys=capsys)
@@ -323,9 +330,9 @@ def test_forgetting_flatten(capsys):
 def test_output_with_relu_instead_of_softmax(capsys):
     fails_with(
         check_output, intro_steps(output={"units": 10, "activation": "relu"})["output"],
-        '✗ your second Dense has activation="relu"; the challenge asks for "softmax": use activation="softmax"',
+        '✗ your Dense "predictions" has activation="relu"; the challenge asks for "softmax": use activation="softmax"',
         "probabilities",
-        "✓ your second Dense: units=10",
+        '✓ your Dense "predictions": units=10',
         capsys=capsys,
     )
 
@@ -333,7 +340,7 @@ def test_output_with_relu_instead_of_softmax(capsys):
 def test_output_with_100_units(capsys):
     fails_with(
         check_output, intro_steps(output={"units": 100, "activation": "softmax"})["output"],
-        "✗ your second Dense has 100 units; the challenge asks for 10 (one per class): use keras.layers.Dense(units=10, ...)",
+        "✗ your Dense \"predictions\" has 100 units; the challenge asks for 10 (one per class): use units=10",
         capsys=capsys,
     )
 
@@ -341,7 +348,7 @@ def test_output_with_100_units(capsys):
 def test_wrong_hidden_dense_layer(capsys):
     fails_with(
         check_dense, intro_steps(dense={"units": 128, "activation": "relu"})["dense"],
-        "✗ your Dense has 128 units; the challenge asks for 64",
+        "✗ your Dense \"dense\" has 128 units; the challenge asks for 64: use units=64",
         capsys=capsys,
     )
 
@@ -352,11 +359,11 @@ def test_a_tensor_from_a_later_step(capsys):
         check_conv2d, steps["pooling"], "✗ x comes from a MaxPooling2D, a later step: check_conv2d() wants x right after a Conv2D",
         capsys=capsys,
     )
-    assert '✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu")' in printed  # the Conv2D itself is fine
+    assert '✓ Conv2D(filters=16, kernel_size=(3, 3), activation="relu", name="conv1")' in printed  # the Conv2D itself is fine
     fails_with(check_input, steps["conv2d"], "✗ inputs comes from a Conv2D, a later step", capsys=capsys)
     fails_with(check_dense, steps["output"], "✗ x comes from a Dense, a later step", capsys=capsys)
     wrong = intro_steps(conv1={"filters": 8, "kernel_size": 3, "activation": "relu"})
-    fails_with(check_conv2d, wrong["pooling"], "a later step", "✗ your Conv2D has 8 filters", capsys=capsys)
+    fails_with(check_conv2d, wrong["pooling"], "a later step", '✗ your Conv2D "conv1" has 8 filters', capsys=capsys)
 
 
 def test_a_tensor_from_an_earlier_step(capsys):
@@ -392,16 +399,17 @@ def test_a_tensor_that_went_elsewhere(capsys):
     fails_with(
         check_flatten, x,
         "✗ x comes from a Dense, but this step asks for the output of a Flatten",
-        "✗ an extra keras.layers.Dropout(rate=0.1) after your second MaxPooling2D",
+        'keras.layers.Dropout(rate=0.1) after your MaxPooling2D "pool2", is not in the challenge: remove its line',
         capsys=capsys,
     )
 
 
 def test_an_extra_layer_inside_a_step(capsys):
-    steps = intro_steps(after_flatten=lambda x: layers.Dense(32, activation="relu")(x))
+    steps = intro_steps(after_flatten=lambda x: layers.Dense(32, activation="relu", name="hidden")(x))
     fails_with(
         check_dense, steps["dense"],
-        '✗ an extra keras.layers.Dense(units=32, activation="relu") after your Flatten that the challenge does not have: remove it',
+        '✗ your Dense "hidden", keras.layers.Dense(units=32, activation="relu") after your Flatten "flatten", '
+        "is not in the challenge: remove its line",
         capsys=capsys,
     )
 
@@ -420,7 +428,7 @@ def test_model_layer_with_other_settings(capsys):
     model = intro_steps(conv2={"filters": 16, "kernel_size": 3, "activation": "relu"})["model"]
     printed = fails_with(
         check_model_intro, model,
-        "✗ layer 4 (the second Conv2D) has 16 filters; the reference has 32: use keras.layers.Conv2D(filters=32, ...)",
+        "✗ layer 4 (Conv2D \"conv2\") has 16 filters; the reference has 32: use filters=32",
         "✓ 8 layers, in the reference's order",
         "✗ 40,346 parameters; the reference has 79,530",
         capsys=capsys,
@@ -429,10 +437,11 @@ def test_model_layer_with_other_settings(capsys):
 
 
 def test_model_with_an_extra_layer(capsys):
-    model = intro_steps(after_flatten=lambda x: layers.Dense(32, activation="relu")(x))["model"]
+    model = intro_steps(after_flatten=lambda x: layers.Dense(32, activation="relu", name="hidden")(x))["model"]
     fails_with(
         check_model_intro, model,
-        '✗ extra layer 7: keras.layers.Dense(units=32, activation="relu"), which the reference does not have: remove it',
+        '✗ extra layer 7 (Dense "hidden"): keras.layers.Dense(units=32, activation="relu"), which the reference '
+        "does not have: remove its line",
         "✓ 8 of the reference's 8 layers match exactly",
         capsys=capsys,
     )
@@ -441,7 +450,8 @@ def test_model_with_an_extra_layer(capsys):
 def test_model_missing_the_second_pooling(capsys):
     fails_with(
         check_model_intro, intro_steps(pool2=False)["model"],
-        "✗ missing a MaxPooling2D as layer 5, after the second Conv2D: add x = keras.layers.MaxPooling2D(pool_size=(2, 2))(x) there",
+        "✗ missing a MaxPooling2D as layer 5, after layer 4 (Conv2D \"conv2\"): add the line "
+        "x = keras.layers.MaxPooling2D(pool_size=(2, 2), name=\"pool2\")(x) after that layer's line",
         "✗ 351,914 parameters; the reference has 79,530",
         capsys=capsys,
     )
@@ -491,7 +501,7 @@ def test_the_vgg_check_uses_the_same_arguments(capsys):
 
 
 def test_one_conv_and_two_conv_are_told_apart(capsys):
-    fails_with(check_model_one_conv, create_model_two_conv(), "✗ extra layer 3: keras.layers.Conv2D(filters=10", capsys=capsys)
+    fails_with(check_model_one_conv, create_model_two_conv(), '✗ extra layer 3 (Conv2D "conv2"): keras.layers.Conv2D(filters=10', capsys=capsys)
     fails_with(check_model_two_conv, create_model_one_conv(), "✗ missing a Conv2D as layer 3", capsys=capsys)
 
 
@@ -511,22 +521,32 @@ def with_dropout(rate, where="after_flatten"):
 def test_dropout_rate_must_match(capsys):
     fails_with(
         check_model_dropout, with_dropout(0.2),
-        "✗ the Dropout (layer 7) has rate=0.2; the challenge asks for rate=0.5: use keras.layers.Dropout(rate=0.5)",
+        "✗ the Dropout (layer 7) has rate=0.2; the challenge asks for rate=0.5: use rate=0.5",
         "✓ 79,530 parameters",
         capsys=capsys,
     )
     passes(check_model_dropout, with_dropout(0.2), capsys, rate=0.2)
 
 
-def test_dropout_anywhere_before_the_output_is_accepted(capsys):
-    assert "✓ Dropout(rate=0.5) as layer 7" in passes(check_model_dropout, with_dropout(0.5), capsys)
-    assert "✓ Dropout(rate=0.5) as layer 8" in passes(check_model_dropout, with_dropout(0.5, "between_dense"), capsys)
+def test_dropout_must_sit_between_flatten_and_dense(capsys):
+    printed = passes(check_model_dropout, with_dropout(0.5), capsys)
+    assert "✓ Dropout(rate=0.5) as layer 7, between Flatten and the 64-unit Dense" in printed
+    fails_with(
+        check_model_dropout, with_dropout(0.5, "between_dense"),
+        '✗ your Dropout is layer 8, after your Dense "dense"; the challenge puts it between Flatten and the '
+        "64-unit Dense: move its line to right after the Flatten line",
+        capsys=capsys,
+    )
 
 
 def test_dropout_after_the_output_or_missing(capsys):
-    fails_with(check_model_dropout, with_dropout(0.5, "after_output"), "comes after the output layer", capsys=capsys)
-    fails_with(check_model_dropout, create_model_intro(), "✗ no Dropout layer: add x = keras.layers.Dropout(rate=0.5)(x)", capsys=capsys)
-    fails_with(check_model_intro, create_model_dropout(), "✗ extra layer 7: keras.layers.Dropout(rate=0.5)", capsys=capsys)
+    fails_with(check_model_dropout, with_dropout(0.5, "after_output"), '✗ your Dropout is layer 9, after your Dense "predictions"', capsys=capsys)
+    fails_with(
+        check_model_dropout, create_model_intro(),
+        '✗ no Dropout layer: add the line x = keras.layers.Dropout(rate=0.5, name="dropout")(x) right after the Flatten line',
+        capsys=capsys,
+    )
+    fails_with(check_model_intro, create_model_dropout(), '✗ extra layer 7 (Dropout "dropout"): keras.layers.Dropout(rate=0.5)', capsys=capsys)
 
 
 def test_a_bad_rate_argument_is_a_verdict(capsys):
@@ -553,7 +573,7 @@ def test_an_uncompiled_model(capsys):
 def test_compile_without_metrics(capsys):
     fails_with(
         check_compile, compiled(optimizer="adam", loss="sparse_categorical_crossentropy"),
-        '✗ no metrics: add metrics=["accuracy"]', "✓ optimizer Adam", capsys=capsys,
+        '✗ no metrics, so training reports only the loss: add metrics=["accuracy"]', "✓ optimizer Adam", capsys=capsys,
     )
 
 
@@ -565,9 +585,26 @@ def test_compile_with_mse(capsys):
     )
 
 
-def test_categorical_crossentropy_is_accepted_with_a_note(capsys):
-    printed = passes(check_compile, compiled(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"]), capsys)
-    assert "• loss: categorical cross-entropy, which needs one-hot labels" in printed
+def test_categorical_crossentropy_needs_one_hot_labels(capsys):
+    model = compiled(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    printed = fails_with(
+        check_compile, model,
+        '✗ loss "categorical_crossentropy" expects one-hot labels, but the labels are class numbers 0 to 9, '
+        'so training would fail: use loss="sparse_categorical_crossentropy"',
+        capsys=capsys,
+    )
+    assert "all correct" not in printed
+    assert "one-hot rows" in passes(check_compile, model, capsys, one_hot=True)
+    fails_with(check_compile, compile_model(create_model_intro()), "expects class-number labels", capsys=capsys, one_hot=True)
+
+
+def test_a_failed_compile_is_not_compiled(capsys):
+    model = create_model_intro()
+    with pytest.raises(ValueError):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=keras.metrics.SparseCategoricalAccuracy())
+    assert model.optimizer is not None and not model.compiled  # what fooled the old check
+    printed = fails_with(check_compile, model, "✗ the model is not compiled: the last model.compile(...) failed", capsys=capsys)
+    assert "✓" not in printed
 
 
 def test_compile_with_other_choices(capsys):
@@ -578,7 +615,7 @@ def test_compile_with_other_choices(capsys):
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=[keras.metrics.Accuracy()],
         ),
-        '✗ optimizer SGD; the lesson uses Adam: optimizer="adam"',
+        '✗ optimizer SGD; the lesson uses Adam: use optimizer="adam"',
         "✗ the loss has from_logits=True, but your output layer already applies softmax",
         "✗ keras.metrics.Accuracy() compares the 10 probabilities with the label",
         capsys=capsys,
@@ -641,7 +678,7 @@ def test_a_tensor_passed_to_a_model_check(check, capsys):
 def test_a_layer_object_gets_the_second_parentheses_hint(capsys):
     fails_with(
         check_conv2d, layers.Conv2D(16, 3), "a layer does nothing until you call it on the previous tensor",
-        'x = keras.layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu")(inputs)', capsys=capsys,
+        'x = keras.layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu", name="conv1")(inputs)', capsys=capsys,
     )
 
 
@@ -664,7 +701,7 @@ def test_an_unexpected_internal_error_is_a_verdict(capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("internal failure at 0x7f00deadbeef")
 
-    monkeypatch.setattr(checks, "_step_lines", broken)
+    monkeypatch.setattr(step_module, "step_lines", broken)
     printed = fails_with(check_conv2d, intro_steps()["conv2d"], "please show this to an instructor", capsys=capsys)
     assert "0x" not in printed
 
@@ -677,7 +714,7 @@ def test_shape_only_when_the_history_cannot_be_read(capsys, monkeypatch):
     def unreadable(*args, **kwargs):
         raise AttributeError("_inbound_nodes")
 
-    monkeypatch.setattr(checks, "_walk", unreadable)
+    monkeypatch.setattr(graph, "walk", unreadable)
     printed = passes(check_conv2d, steps["conv2d"], capsys)
     assert "• could not follow where x comes from, layer by layer: only its shape is checked" in printed
     fails_with(check_pooling, steps["conv2d"], "✗ x has shape (None, 30, 30, 16); the challenge expects (None, 15, 15, 16)", capsys=capsys)
@@ -698,7 +735,7 @@ def test_verdict_fields_and_text(capsys):
 
 def test_verdict_displays_once_per_notebook_cell(capsys, monkeypatch):
     cell = {"number": 7}
-    monkeypatch.setattr(checks, "_cell_number", lambda: cell["number"])
+    monkeypatch.setattr(verdict_module, "_cell_number", lambda: cell["number"])
     verdict = check_conv2d(intro_steps()["conv2d"])
     first = capsys.readouterr().out
     verdict._ipython_display_()  # the same cell's result: already printed
@@ -709,7 +746,8 @@ def test_verdict_displays_once_per_notebook_cell(capsys, monkeypatch):
 
 
 def test_checks_leave_the_learners_random_numbers_alone(capsys):
-    checks._REFERENCES.clear()
+    reference.REFERENCES.clear()
+    step_module.steps.cache_clear()
     set_seed(3)
     expected = create_model_intro().get_weights()[0]
     set_seed(3)
@@ -732,3 +770,29 @@ def test_branches_and_raw_operations_do_not_break_the_checks(capsys):
     assert "more differences" in printed
     x = intro_steps()["conv2d"]
     fails_with(check_pooling, keras.ops.relu(x) + 1.0, "✗ x comes from an Add", capsys=capsys)
+
+
+@pytest.mark.parametrize(
+    "check, factory",
+    [
+        (check_model_intro, create_model_intro),
+        (check_model_dropout, create_model_dropout),
+        (check_model_one_conv, create_model_one_conv),
+        (check_model_two_conv, create_model_two_conv),
+        (check_model_vgg, create_model_vgg),
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_each_checker_takes_its_factorys_arguments(check, factory):
+    import inspect
+
+    def shape(function, skip):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values() if p.name not in skip]
+
+    assert shape(check, {"model"}) == shape(factory, {"name"})
+
+
+def test_an_architecture_argument_by_position_is_a_verdict_that_names_it(capsys):
+    fails_with(check_model_dropout, create_model_dropout(), "check_model_dropout(model, rate=0.25)", capsys=capsys, input_shape=0.25)
+    with pytest.raises(ValueError, match=r"create_model_dropout\(rate=0.25\)"):
+        create_model_dropout(0.25)

@@ -27,6 +27,14 @@ class CIFAR10(NamedTuple):
     y_test: np.ndarray
     class_names: tuple[str, ...]
 
+    def __repr__(self):
+        # One line, not 60,000 images: Keras quotes it whole in its errors (model.fit(data)).
+        one_hot = getattr(self.y_train, "ndim", 1) == 2
+        return (
+            f"CIFAR10(train={len(self.x_train)}, val={len(self.x_val)}, test={len(self.x_test)}, "
+            f"dtype={getattr(self.x_train, 'dtype', '?')}{', one_hot=True' if one_hot else ''})"
+        )
+
 
 def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     """Check load_cifar10's arguments before any disk access; return the dtype."""
