@@ -24,7 +24,6 @@ import platform
 import re
 import shutil
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -50,6 +49,9 @@ __all__ = [
     "check_data",
     "check_model",
     "check_speed",
+    "Requirement",
+    "requirements",
+    "requirement",
 ]
 
 OK, WARN, FAIL = "ok", "warn", "fail"
