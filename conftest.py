@@ -39,3 +39,22 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason=reason)
         for item in notebook_cells:
             item.add_marker(skip)
+
+
+NOTEBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notebooks")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    # Two workers when the notebooks run (the bare `pytest`, or `pytest notebooks/...`),
+    # none for a single test file. loadscope keeps a notebook's cells, which share one
+    # kernel, on one worker. Runs before xdist reads -n; an explicit -n wins.
+    if getattr(config.option, "numprocesses", "absent") is not None or hasattr(config, "workerinput"):
+        return
+    here = str(config.invocation_params.dir)
+    paths = [os.path.abspath(os.path.join(here, str(arg).split("::")[0])) for arg in config.args]
+    if any(path == NOTEBOOKS or path.startswith(NOTEBOOKS + os.sep) or NOTEBOOKS.startswith(path + os.sep)
+           for path in paths):
+        config.option.numprocesses = 2
+        if config.option.dist == "no":
+            config.option.dist = "loadscope"

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import lesson
+
 EXIT_ERROR = 1  # a problem with the data or the arguments' values
 EXIT_USAGE = 2  # argparse's code for malformed command lines
 
@@ -180,9 +182,9 @@ def cmd_train(args):
     # create_model_fast comes with its own recipe (batch size, learning-rate schedule).
     recipe = args.model.replace("-", "_") == "fast"
     if args.epochs is None:
-        args.epochs = 15 if recipe else 10
+        args.epochs = 15 if recipe else lesson.EPOCHS
     if args.batch_size is None:
-        args.batch_size = 128 if recipe else 32
+        args.batch_size = 128 if recipe else lesson.BATCH_SIZE
     started = time.perf_counter()
     folder, source = find_data_dir(args.data_dir)
     if folder is not None:
@@ -399,14 +401,14 @@ def build_parser():
     p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
     p.add_argument("--epochs", type=_positive_int, default=None,
-                   help="passes over the training set (default 10; fast: 15)")
+                   help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15)")
     p.add_argument("--batch-size", type=_batch_size, default=None,
-                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default 32; fast: 128)")
+                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default {lesson.BATCH_SIZE}; fast: 128)")
     p.add_argument("--n-train", type=_positive_int, default=None,
-                   help="train on a stratified subset of this many images (default: all 40,000)")
-    p.add_argument("--n-val", type=_positive_int, default=10_000,
-                   help="validation images held out of the 50,000 training images (default 10,000)")
-    p.add_argument("--seed", type=_non_negative_int, default=42, help="random seed (default 42)")
+                   help=f"train on a stratified subset of this many images (default: all {lesson.N_TRAIN:,})")
+    p.add_argument("--n-val", type=_positive_int, default=lesson.N_VAL,
+                   help=f"validation images held out of the 50,000 training images (default {lesson.N_VAL:,})")
+    p.add_argument("--seed", type=_non_negative_int, default=lesson.SEED, help=f"random seed (default {lesson.SEED})")
     p.add_argument("--out", default="runs", help="folder for the model, plot and history (default runs/)")
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
     p.set_defaults(func=cmd_train)

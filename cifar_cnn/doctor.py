@@ -24,7 +24,6 @@ import platform
 import re
 import shutil
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -50,21 +49,16 @@ __all__ = [
     "check_data",
     "check_model",
     "check_speed",
+    "Requirement",
+    "requirements",
+    "requirement",
 ]
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
-MIN_PYTHON = (3, 10)
-MIN_KERAS, MAX_KERAS = (3, 3), (4,)  # >= 3.3, < 4
-MIN_TENSORFLOW = (2, 16)
-MIN_NUMPY = (1, 24)
-MIN_MATPLOTLIB = (3, 7)
-
-LESSON_TRAIN_IMAGES = 40_000
-LESSON_BATCH_SIZE = 32
-LESSON_STEPS_PER_EPOCH = math.ceil(LESSON_TRAIN_IMAGES / LESSON_BATCH_SIZE)  # 1,250
-LESSON_EPOCHS = 10
-SLOW_RUN_SECONDS = 20 * 60  # a 10-epoch run longer than this eats the exercise time
+# The run the speed check predicts, and when it counts as slow, come from cifar_cnn/lesson.py;
+# the version ranges from the installed package's metadata (pyproject.toml), see requirements().
+DISTRIBUTION = "cifar-cnn"
 
 GB = 10**9
 MIN_FREE_DISK = 1 * GB
@@ -131,20 +125,70 @@ def _dotted(version: tuple[int, ...]) -> str:
     return ".".join(str(v) for v in version)
 
 
-def _requirement(distribution: str, minimum, below=None) -> str:
-    spec = f"{distribution}>={_dotted(minimum)}"
-    return spec + (f",<{_dotted(below)}" if below else "")
+@dataclass(frozen=True)
+class Requirement:
+    """A supported version range, [minimum, below), for a distribution on this machine."""
+
+    distribution: str
+    minimum: tuple = ()
+    below: tuple = ()
+
+    def spec(self) -> str:
+        parts = [f">={_dotted(self.minimum)}"] if self.minimum else []
+        parts += [f"<{_dotted(self.below)}"] if self.below else []
+        return self.distribution + ",".join(parts)
+
+
+def _bounds(specifier) -> tuple[tuple, tuple]:
+    minimum, below = (), ()
+    for clause in specifier:
+        if clause.operator in (">=", "~=", "=="):
+            minimum = max(minimum, _parse_version(clause.version))
+        elif clause.operator == "<":
+            below = min(below, _parse_version(clause.version)) if below else _parse_version(clause.version)
+    return minimum, below
+
+
+def requirements() -> dict[str, Requirement]:
+    """What the installed cifar-cnn requires on this machine, from its metadata (pyproject.toml).
+
+    Keyed by the name the doctor checks ('python', 'keras', 'tensorflow', 'numpy', ...):
+    the TensorFlow entry is whichever of tensorflow-cpu or tensorflow applies here.
+    Raises importlib.metadata.PackageNotFoundError when cifar-cnn is not installed.
+    """
+    from packaging.requirements import Requirement as Parsed
+    from packaging.specifiers import SpecifierSet
+
+    found = {}
+    for text in importlib.metadata.requires(DISTRIBUTION) or []:
+        parsed = Parsed(text)
+        if parsed.marker is not None and not parsed.marker.evaluate({"extra": ""}):
+            continue  # another platform's wheel, or an optional extra
+        name = parsed.name.lower().replace("_", "-")
+        key = "tensorflow" if name.startswith("tensorflow") else name
+        found[key] = Requirement(parsed.name, *_bounds(parsed.specifier))
+    python = importlib.metadata.metadata(DISTRIBUTION).get("Requires-Python") or ""
+    found["python"] = Requirement("python", *_bounds(SpecifierSet(python)))
+    return found
+
+
+def requirement(name: str) -> Requirement:
+    """The range for one of requirements(), or no range when it cannot be told."""
+    try:
+        return requirements().get(name) or Requirement(name)
+    except importlib.metadata.PackageNotFoundError:
+        return Requirement(name)
 
 
 def _pip(args: str) -> str:
     return f"run `python -m pip install {args}` in the lesson's virtual environment"
 
 
-def _check_package(
-    name: str, label: str, module: str, minimum, below=None, *, distribution=None, extra=""
-) -> CheckResult:
-    """A library is importable and its version within [minimum, below)."""
-    spec = _requirement(distribution or module, minimum, below)
+def _check_package(name: str, label: str, module: str, *, extra: str = "") -> CheckResult:
+    """A library is importable and its version within the range the package requires."""
+    need = requirement(name)
+    minimum, below = need.minimum, need.below
+    spec = need.spec()
     upgrade = f'--upgrade "{spec}"' + (f" {extra}" if extra else "")
     try:
         version = get_version(module)
@@ -157,17 +201,16 @@ def _check_package(
     if version is None:
         return CheckResult(name, FAIL, f"{label} is not installed", _pip(f'"{spec}"'))
     parsed = _parse_version(version)
-    details = {"version": version}
-    if parsed and parsed < tuple(minimum):
+    details = {"version": version, "required": spec}
+    if parsed and minimum and parsed < minimum:
         return CheckResult(
             name, FAIL, f"{label} {version} is too old: the lesson needs {label} {_dotted(minimum)} or newer",
             _pip(upgrade), details,
         )
-    if parsed and below and parsed >= tuple(below):
+    if parsed and below and parsed >= below:
         return CheckResult(
             name, FAIL,
-            f"{label} {version} is newer than the lesson supports (it needs {label} "
-            f">={_dotted(minimum)},<{_dotted(below)})",
+            f"{label} {version} is newer than the lesson supports (it needs {spec})",
             _pip(f'"{spec}"'), details,
         )
     return CheckResult(name, OK, f"{label} {version}", "", details)
@@ -177,31 +220,37 @@ def check_python() -> CheckResult:
     version = python_version()
     text = _dotted(version)
     where = sys.executable or "python"
-    details = {"version": text, "executable": where}
-    if tuple(version[:2]) < MIN_PYTHON:
+    need = requirement("python")
+    details = {"version": text, "executable": where, "required": need.spec()}
+    fix = (
+        "install a Python the lesson supports (python.org, or conda), then make the virtual "
+        "environment again with it, e.g. `python3.12 -m venv .venv`"
+    )
+    if need.minimum and tuple(version) < need.minimum:
+        return CheckResult(
+            "python", FAIL, f"Python {text} is too old: the lesson needs Python {_dotted(need.minimum)} or newer",
+            fix, details,
+        )
+    if need.below and tuple(version) >= need.below:
         return CheckResult(
             "python", FAIL,
-            f"Python {text} is too old: the lesson needs Python {_dotted(MIN_PYTHON)} or newer",
-            "install Python 3.11 or 3.12 (python.org, or conda), then make the virtual "
-            "environment again with it: `python3.11 -m venv .venv`",
-            details,
+            f"Python {text} is newer than the lesson supports (it needs Python {need.spec()[len('python'):]}: "
+            "TensorFlow has no release for it yet)",
+            fix, details,
         )
     return CheckResult("python", OK, f"Python {text}", "", details)
 
 
 def check_keras() -> CheckResult:
-    return _check_package(
-        "keras", "Keras", "keras", MIN_KERAS, MAX_KERAS,
-        extra=f'"{_requirement("tensorflow", MIN_TENSORFLOW)}"',
-    )
+    return _check_package("keras", "Keras", "keras", extra=f'"{requirement("tensorflow").spec()}"')
 
 
 def check_numpy() -> CheckResult:
-    return _check_package("numpy", "NumPy", "numpy", MIN_NUMPY)
+    return _check_package("numpy", "NumPy", "numpy")
 
 
 def check_matplotlib() -> CheckResult:
-    return _check_package("matplotlib", "matplotlib", "matplotlib", MIN_MATPLOTLIB)
+    return _check_package("matplotlib", "matplotlib", "matplotlib")
 
 
 def _backend_source() -> str:
@@ -228,9 +277,8 @@ def check_backend() -> CheckResult:
     backend = keras.backend.backend()
     source = _backend_source()
     if backend == "tensorflow":
-        result = _check_package(
-            "backend", "TensorFlow", "tensorflow", MIN_TENSORFLOW, distribution="tensorflow"
-        )
+        result = _check_package("tensorflow", "TensorFlow", "tensorflow")
+        result.name = "backend"
         result.details["backend"] = backend
         if result.status == OK:
             result.message = f"Keras backend: tensorflow, TensorFlow {result.details['version']}"
@@ -450,55 +498,48 @@ def check_model(steps: int = 4) -> CheckResult:
     )
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+def check_speed(seconds: float | None = None, speed=None) -> CheckResult:
+    """Measure this machine and predict the lesson's run, as ``cifar-cnn plan`` does.
 
-
-def check_speed(steps: int = 50, warmup: int = 1) -> CheckResult:
-    """Time training steps of the intro model at batch size 32; predict the lesson's run.
-
-    The steps run through :func:`cifar_cnn.train`, the path the lesson trains with, in one
-    call as a lesson's run does: ``warmup`` untimed epochs of ``steps`` steps (pipeline
-    building, graph tracing, memory allocation), then 3 timed ones, of which the median
-    counts.
+    The measurement (:func:`cifar_cnn.planning.measure_speed` at the lesson's batch size,
+    about 5 s) and the prediction (:meth:`cifar_cnn.planning.Speed.lesson_seconds`) are the
+    planner's own, so the doctor and the planner give the same numbers. ``speed`` takes an
+    earlier measurement instead.
     """
-    if steps < 1 or warmup < 1:
-        raise ValueError(f"steps and warmup must be at least 1, got {steps} and {warmup}")
-    import statistics
+    from . import lesson
+    from .planning import duration, measure_speed
 
-    from .models import create_model_intro
-    from .planning import time_epochs
-    from .training import compile_model
-
-    x, y = _random_images(steps * LESSON_BATCH_SIZE, seed=1)
-    model = compile_model(create_model_intro())
-    train_seconds, _ = time_epochs(model, (x, y), batch_size=LESSON_BATCH_SIZE, epochs=warmup + 3)
-    epoch_seconds = statistics.median(train_seconds[warmup:])
-    per_step = epoch_seconds / steps
-    epoch = per_step * LESSON_STEPS_PER_EPOCH
-    run = epoch * LESSON_EPOCHS
+    if speed is None:
+        speed = measure_speed(seconds, batch_sizes=(lesson.BATCH_SIZE,))
+    per_step = speed.step_seconds(lesson.BATCH_SIZE)
+    epoch = speed.lesson_epoch_seconds()
+    run = speed.lesson_seconds()
+    steps = math.ceil(lesson.N_TRAIN / lesson.BATCH_SIZE)
     details = {
         "seconds_per_step": per_step,
         "seconds_per_epoch": epoch,
         "seconds_per_run": run,
-        "timed_steps": steps,
+        "train_images_per_second": speed.train_images_per_second[lesson.BATCH_SIZE],
+        "validation_images_per_second": speed.validation_images_per_second,
+        "measured_seconds": speed.seconds,
+        "slow_epoch_seconds": lesson.SLOW_EPOCH_SECONDS,
         "cpu_count": os.cpu_count(),
     }
     message = (
-        f"Speed: {per_step * 1000:.1f} ms per training step: about {_duration(epoch)} per lesson "
-        f"epoch ({LESSON_STEPS_PER_EPOCH:,} steps of {LESSON_BATCH_SIZE} images), "
-        f"{_duration(run)} for the {LESSON_EPOCHS}-epoch run"
+        f"Speed: {per_step * 1000:.1f} ms per training step: about {duration(epoch)} per lesson "
+        f"epoch ({steps:,} steps of {lesson.BATCH_SIZE} images, validation included), "
+        f"{duration(run)} for the {lesson.EPOCHS}-epoch run"
     )
-    if run > SLOW_RUN_SECONDS:
+    if epoch > lesson.SLOW_EPOCH_SECONDS:
+        quarter = lesson.N_TRAIN // 4
+        smaller = speed.run_seconds(quarter, lesson.EPOCHS, lesson.BATCH_SIZE)
         return CheckResult(
-            "speed", WARN, message + ": slow for a workshop",
+            "speed", WARN,
+            message + f": slow for a workshop (over {lesson.SLOW_EPOCH_SECONDS} s per epoch)",
             "`cifar-cnn plan --minutes 5` says what fits in 5 minutes here; or train on a quarter "
-            "of the data, 4 times faster: `cifar-cnn train intro --n-train 10000` "
-            "(in a notebook: load_cifar10(n_train=10000)); close other programs",
+            f"of the data, {run / smaller:.1f} times faster here ({duration(smaller)} for the "
+            f"{lesson.EPOCHS} epochs; the validation stays): `cifar-cnn train intro --n-train "
+            f"{quarter}` (in a notebook: load_cifar10(n_train={quarter})); close other programs",
             details,
         )
     return CheckResult("speed", OK, message, "", details)
@@ -528,7 +569,7 @@ def _not_run(name: str) -> CheckResult:
     )
 
 
-def iter_checks(data_dir=None, *, speed: bool = True, speed_steps: int = 50) -> Iterator[CheckResult]:
+def iter_checks(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> Iterator[CheckResult]:
     """Run every check in turn, yielding each result as soon as it is known."""
     yield _guarded("python", check_python)
     keras = _guarded("keras", check_keras)
@@ -545,10 +586,10 @@ def iter_checks(data_dir=None, *, speed: bool = True, speed_steps: int = 50) -> 
     yield _guarded("data", lambda: check_data(data_dir))
     yield needs_keras("model", check_model)
     if speed:
-        yield needs_keras("speed", lambda: check_speed(steps=speed_steps))
+        yield needs_keras("speed", lambda: check_speed(speed_seconds))
 
 
-def run_checks(data_dir=None, *, speed: bool = True, speed_steps: int = 50) -> list[CheckResult]:
+def run_checks(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> list[CheckResult]:
     """Every check, in order: Python and libraries, disk and memory, data, model, speed.
 
     Parameters
@@ -556,11 +597,11 @@ def run_checks(data_dir=None, *, speed: bool = True, speed_steps: int = 50) -> l
     data_dir : path-like, optional
         The data folder to check; default where :func:`cifar_cnn.load_cifar10` looks.
     speed : bool
-        Time the training speed (a few seconds); False skips it.
-    speed_steps : int
-        Training steps to time.
+        Time the training speed (about 5 s); False skips it.
+    speed_seconds : float, optional
+        How long to time it (default: what ``cifar-cnn plan`` spends on the lesson's batch size).
     """
-    return list(iter_checks(data_dir, speed=speed, speed_steps=speed_steps))
+    return list(iter_checks(data_dir, speed=speed, speed_seconds=speed_seconds))
 
 
 _MARKS = {OK: "✓", WARN: "⚠", FAIL: "✗"}

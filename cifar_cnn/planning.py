@@ -1,5 +1,9 @@
 """Workshop planning: how much of the lesson's training fits into the minutes there are.
 
+This module holds the package's one prediction of training time: ``cifar-cnn plan`` and
+``cifar-cnn doctor`` both measure with :func:`measure_speed` and predict with
+:meth:`Speed.run_seconds`, so they cannot disagree about the same machine.
+
 :func:`measure_speed` times this machine for about ten seconds, training the intro model
 through :func:`cifar_cnn.train` on random images (no data needed). :func:`plan_training`
 turns that speed and a time budget into a training-set size, a number of epochs and a
@@ -16,7 +20,9 @@ import numbers
 import time
 from dataclasses import dataclass
 
-__all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "INTRO_CURVES"]
+from . import lesson
+
+__all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "duration", "INTRO_CURVES"]
 
 # Validation accuracy of create_model_intro after epochs 1, 2, ... trained with
 # cifar_cnn.train (Adam, seed 42) on a stratified n_train-image subset of the package's
@@ -37,10 +43,13 @@ INTRO_CURVES: dict[tuple[int, int], tuple[float, ...]] = {
     (5000, 128): (0.2883, 0.3499, 0.3822, 0.4176, 0.4270, 0.4427, 0.4512, 0.4218, 0.4775, 0.4731),
 }
 
-LESSON_N_TRAIN = 40_000
-LESSON_EPOCHS = 10
-LESSON_BATCH_SIZE = 32
-VALIDATION_IMAGES = 10_000
+# The lesson's run (cifar_cnn/lesson.py holds the numbers).
+LESSON_N_TRAIN = lesson.N_TRAIN
+LESSON_EPOCHS = lesson.EPOCHS
+LESSON_BATCH_SIZE = lesson.BATCH_SIZE
+VALIDATION_IMAGES = lesson.N_VAL
+# measure_speed's default: about this many seconds per batch size measured.
+SECONDS_PER_BATCH_SIZE = 5.0
 # The first epoch also builds the input pipeline and traces the training step: about
 # two seconds more than the others on the 2-core benchmark machine.
 FIRST_EPOCH_SECONDS = 2.0
@@ -59,7 +68,20 @@ class Speed:
         return n_train / self.train_images_per_second[batch_size] + n_val / self.validation_images_per_second
 
     def run_seconds(self, n_train: int, epochs: int, batch_size: int) -> float:
+        """Seconds for a run of ``epochs`` epochs, each validated on the lesson's validation set."""
         return FIRST_EPOCH_SECONDS + epochs * self.epoch_seconds(n_train, batch_size)
+
+    def step_seconds(self, batch_size: int = LESSON_BATCH_SIZE) -> float:
+        """Seconds per training step of ``batch_size`` images."""
+        return batch_size / self.train_images_per_second[batch_size]
+
+    def lesson_epoch_seconds(self) -> float:
+        """One epoch of the lesson's run, validation included."""
+        return self.epoch_seconds(LESSON_N_TRAIN, LESSON_BATCH_SIZE)
+
+    def lesson_seconds(self) -> float:
+        """The lesson's whole run (its images, epochs and batch size)."""
+        return self.run_seconds(LESSON_N_TRAIN, LESSON_EPOCHS, LESSON_BATCH_SIZE)
 
 
 @dataclass(frozen=True)
@@ -132,10 +154,16 @@ class Plan:
         }
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """'47 s', '3.5 min', '2.1 h': a predicted time in words."""
     if seconds < 120:
         return f"{seconds:.0f} s"
-    return f"{seconds / 60:.1f} min"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+_duration = duration
 
 
 def _is_positive_number(value) -> bool:
@@ -184,8 +212,10 @@ def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | No
     return clock.train, clock.validation
 
 
-def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
-    """Time the intro model's training through :func:`cifar_cnn.train` for about ``seconds``.
+def measure_speed(seconds: float | None = None, batch_sizes=(32, 128)) -> Speed:
+    """Time the intro model's training through :func:`cifar_cnn.train` for about ``seconds``
+    (default: 5 s per batch size, so batch size 32 is measured the same way for
+    ``cifar-cnn doctor``, which measures only it, and for ``cifar-cnn plan``).
 
     Random images stand in for CIFAR-10 (speed does not depend on the pixels), so no data
     is needed. For each batch size one ``train`` call runs epochs of 5,120 images, each
@@ -193,11 +223,13 @@ def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
     first epoch (pipeline building, tracing) is not counted, and the median of the others
     gives images/s for training and for validation.
     """
-    if not _is_positive_number(seconds):
-        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
     batch_sizes = tuple(batch_sizes)
     if not batch_sizes or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in batch_sizes):
         raise ValueError(f"batch_sizes must be positive integers, got {batch_sizes!r}")
+    if seconds is None:
+        seconds = SECONDS_PER_BATCH_SIZE * len(batch_sizes)
+    if not _is_positive_number(seconds):
+        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
     import statistics
 
     import numpy as np
@@ -222,7 +254,7 @@ def measure_speed(seconds: float = 10.0, batch_sizes=(32, 128)) -> Speed:
     return Speed(train_speed, statistics.median(validation_speeds), time.perf_counter() - started)
 
 
-def plan_training(minutes, speed: Speed | None = None, *, seconds: float = 10.0) -> Plan:
+def plan_training(minutes, speed: Speed | None = None, *, seconds: float | None = None) -> Plan:
     """The intro-model run with the best expected validation accuracy that fits in ``minutes``.
 
     Candidates are the measured curves in :data:`INTRO_CURVES`: every training-set size,
@@ -236,7 +268,7 @@ def plan_training(minutes, speed: Speed | None = None, *, seconds: float = 10.0)
     budget = minutes * 60
     if LESSON_BATCH_SIZE not in speed.train_images_per_second:
         raise ValueError(f"speed must include the lesson's batch size {LESSON_BATCH_SIZE}")
-    lesson_seconds = speed.run_seconds(LESSON_N_TRAIN, LESSON_EPOCHS, LESSON_BATCH_SIZE)
+    lesson_seconds = speed.lesson_seconds()
     candidates = []
     for (n_train, batch_size), curve in INTRO_CURVES.items():
         if batch_size not in speed.train_images_per_second:

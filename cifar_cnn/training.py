@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from . import lesson
+
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
 
 
@@ -163,7 +165,8 @@ def _check_loss_matches(model, y):
         )
 
 
-def train(model, data, *, epochs=10, batch_size=32, seed=42, callbacks=None, verbose="auto"):
+def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, seed=lesson.SEED, callbacks=None,
+          verbose="auto"):
     """Fit ``model`` on the training images, validating on the validation images.
 
     Parameters

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import cifar_cnn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +38,40 @@ def test_unknown_attribute_is_an_attribute_error():
         raise AssertionError("expected AttributeError")
 
 
-def test_ci_runs_exactly_the_readmes_test_command():
+def readme_commands():
     quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    commands = [c for block in re.findall(r"```sh\n(.*?)```", quick_start, re.S) for c in block.strip().splitlines()]
+    return [c for block in re.findall(r"```sh\n(.*?)```", quick_start, re.S) for c in block.strip().splitlines()]
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    commands = readme_commands()
     assert len(commands) == 2, "the Quick start has exactly two commands"
     test_command = next(c for c in commands if "pytest" in c)
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines
+
+
+def test_ci_requires_the_backends_the_readme_leaves_out():
+    """The README's test command installs no JAX and no PyTorch; CI installs them first and
+    turns their tests' skip into a failure, then runs that same command."""
+    test_command = next(c for c in readme_commands() if "pytest" in c)
+    assert '".[dev]"' in test_command and "backends" not in test_command
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    install = next(i for i, line in enumerate(ci_lines) if '".[dev,backends]"' in line and "pip install" in line)
+    require = ci_lines.index("export CIFAR_CNN_REQUIRE_BACKENDS=1")
+    assert install < require < ci_lines.index(test_command)
+
+
+def test_the_dev_extra_leaves_the_backends_out():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = {extra: {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() for r in reqs} for extra, reqs in extras.items()}
+    assert not names["dev"] & {"jax", "jaxlib", "torch"}
+    assert {"jax", "jaxlib", "torch"} <= names["backends"]
+    assert {"pytest", "pytest-xdist", "nbval", "jupyter"} <= names["dev"]
+
+
+def test_the_supported_python_range_is_declared():
+    tomllib = pytest.importorskip("tomllib")
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=3.10,<3.14"  # TensorFlow's releases have wheels for 3.10-3.13 (README)

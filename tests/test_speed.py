@@ -275,3 +275,23 @@ def test_cli_plan_refuses_bad_minutes(value, message, capsys):
 def test_plan_is_a_plain_record():
     plan = Plan(5, 40_000, 10, 32, 45.0, 0.65, 45.0, speed())
     assert plan.to_dict()["train_images_per_second"] == {"32": 10_000, "128": 15_000}
+
+
+def test_the_lessons_run_is_defined_once():
+    """train, load_cifar10, the command line, the planner and the doctor use cifar_cnn.lesson."""
+    import inspect
+
+    from cifar_cnn import lesson
+    from cifar_cnn.cli import build_parser
+    from cifar_cnn.data import load_cifar10
+
+    defaults = {k: p.default for k, p in inspect.signature(train).parameters.items()}
+    assert (defaults["epochs"], defaults["batch_size"], defaults["seed"]) == (lesson.EPOCHS, lesson.BATCH_SIZE, lesson.SEED)
+    assert inspect.signature(load_cifar10).parameters["n_val"].default == lesson.N_VAL
+    assert lesson.N_TRAIN == 50_000 - lesson.N_VAL  # all the training images not held out
+    train_args = build_parser().parse_args(["train", "intro"])
+    assert (train_args.n_val, train_args.seed) == (lesson.N_VAL, lesson.SEED)
+    assert (planning.LESSON_N_TRAIN, planning.LESSON_EPOCHS, planning.LESSON_BATCH_SIZE) == (
+        lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)
+    plan = plan_training(60, speed())
+    assert plan.lesson_seconds == speed().lesson_seconds() == speed().run_seconds(lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)
