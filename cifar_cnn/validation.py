@@ -1,0 +1,48 @@
+"""Argument checks shared by the whole package: one rule, one wording, one place.
+
+Every public function that takes a count (epochs, filters, images, a seed) accepts any
+integer type, so ``np.int64(32)`` from ``np.arange`` works where ``32`` does; ``True`` is
+refused, because ``epochs=True`` is a typo, not a number. The messages are written for a
+learner: they name the argument, what is allowed and what was given.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple"]
+
+
+def is_int(value: object) -> bool:
+    """True for any integer type (``int``, ``np.int64``, ...), False for ``bool`` and floats."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_count(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as a Python ``int`` if it is a whole number in range, else raise.
+
+    ``ValueError`` (not ``TypeError``) for every refusal, so callers and learners catch one
+    kind of mistake in one way.
+    """
+    if not is_int(value):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum:,}, got {value:,}")
+    return value
+
+
+def check_rate(name: str, value: object) -> float:
+    """A fraction in [0, 1), such as a dropout rate; returned as a Python ``float``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number from 0 up to (not including) 1, got {value!r}")
+    return float(value)
+
+
+def check_int_tuple(name: str, values: object, minimum: int = 1, allow_empty: bool = False) -> tuple:
+    """A tuple or list of whole numbers, each at least ``minimum``; returned as a tuple of ints."""
+    if not isinstance(values, (tuple, list)) or (not values and not allow_empty):
+        raise ValueError(f"{name} must be a tuple of whole numbers such as (16, 32), got {values!r}")
+    return tuple(check_count(f"{name}[{i}]", v, minimum) for i, v in enumerate(values))
