@@ -13,6 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from cifar_cnn import plots
 from cifar_cnn.data import CLASS_NAMES
 from cifar_cnn.models import create_model_dense, create_model_intro, create_model_vgg
+from cifar_cnn.plots.drawing import WRONG
 from cifar_cnn.plots import (
     confusion_matrix,
     plot_augmentation,
@@ -100,7 +101,7 @@ def test_plot_images_explains_bad_inputs(images, labels):
         plot_images(images, labels[:29])
     with pytest.raises(ValueError, match="run from 0 to 12 but there are 10 classes"):
         plot_images(images, np.where(labels == labels[0], 12, 0))
-    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
         plot_images(images, labels, n=0)
     with pytest.raises(ValueError, match="class_names"):
         plot_images(images, labels, class_names="cat")
@@ -296,7 +297,7 @@ def test_plot_predictions_marks_exactly_the_wrong_ones(images, labels):
     assert len(axes) == 12
     marked = [i for i, ax in enumerate(axes) if "wrong" in ax.get_title()]
     assert marked == wrong.tolist()
-    red = [i for i, ax in enumerate(axes) if to_rgba(ax.title.get_color()) == to_rgba(plots._WRONG)]
+    red = [i for i, ax in enumerate(axes) if to_rgba(ax.title.get_color()) == to_rgba(WRONG)]
     assert red == wrong.tolist()
     assert axes[4].get_title() == f"✗ wrong: {CLASS_NAMES[predicted[4]]} 80%\ntrue: {CLASS_NAMES[labels[4]]}"
     assert axes[0].get_title() == f"✓ {CLASS_NAMES[labels[0]]} 80%\ntrue: {CLASS_NAMES[labels[0]]}"
@@ -344,7 +345,7 @@ def test_plot_augmentation_takes_one_image_or_uint8(images):
 
 
 def test_plot_augmentation_explains_bad_inputs(images):
-    with pytest.raises(ValueError, match="n_variants must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n_variants must be at least 1, got 0"):
         plot_augmentation(images, n_variants=0)
     with pytest.raises(ValueError, match="batch"):
         plot_augmentation(images[0, :, :, 0])
