@@ -8,7 +8,7 @@ from matplotlib.patches import Rectangle
 
 from ..validation import check_count, check_same_length, is_int
 from .drawing import WRONG, add_grid_axes, grid_shape, show, text_colour
-from .inputs import one_image, picture
+from .inputs import one_image, one_picture
 
 __all__ = ["plot_convolution", "plot_feature_map_pairs", "plot_feature_maps", "plot_filters"]
 
@@ -154,7 +154,7 @@ def plot_feature_map_pairs(images, feature_maps, titles=None, caption=None) -> F
     if titles is not None:
         titles = [str(t) for t in titles]
         check_same_length(images=images, titles=titles)
-    pictures = [picture(image, "images") for image in images]
+    pictures = [one_picture(image, "images") for image in images]
     for index, fmap in enumerate(feature_maps):
         if fmap.ndim == 3 and fmap.shape[-1] == 1:
             feature_maps[index] = fmap = fmap[..., 0]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..images import to_unit_range
 
-__all__ = ["check_class_names", "image_batch", "one_image", "picture"]
+__all__ = ["check_class_names", "image_batch", "one_image", "one_picture"]
 
 
 def check_class_names(class_names):
@@ -53,7 +53,7 @@ def one_image(image, what="image"):
     return to_unit_range(image, what)
 
 
-def picture(image, what):
+def one_picture(image, what):
     """One greyscale (h, w) or colour (h, w, 3) image as float32 in [0, 1]."""
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 1:
