@@ -209,6 +209,11 @@ BAD_CALLS = {
         lambda: cifar_horizontal_edges(np.zeros((32, 32, 3), np.int64)),
         "uint8 (0-255)",
     ),
+    "0-255 floats": (
+        lambda: cifar_horizontal_edges(np.full((32, 32, 3), 200.0)),
+        "divide by 255 or pass them as uint8",
+    ),
+    "standardised pixels": (lambda: to_grayscale(np.full((4, 4, 3), -0.5)), "standardised"),
     "channels mode": (
         lambda: cifar_horizontal_edges(RGB, channels="rgb"),
         "'grayscale' or 'per_channel'",

@@ -88,7 +88,7 @@ def test_plot_convolution_caption_is_the_same_for_numpy_positions():
     image = np.arange(36).reshape(6, 6)
     with_ints = plot_convolution(image, VERTICAL_LINE_KERNEL, row=1, col=2)
     with_numpy = plot_convolution(image, VERTICAL_LINE_KERNEL, row=np.int64(1), col=np.int32(2))
-    assert with_numpy._supxlabel.get_text() == with_ints._supxlabel.get_text()
+    assert with_numpy.get_supxlabel() == with_ints.get_supxlabel()
 
 
 def test_gradient_flow_takes_numpy_depths_seed_and_filters():
