@@ -2,8 +2,8 @@
 
 A learner looping over ``np.arange`` passes ``np.int64`` values; those (and ``np.int32``)
 must work exactly as Python ints do. Covers the public count-taking functions of
-arithmetic, evaluation, convolution, plots and gradients (``make_figures`` is left out:
-it trains a model). ``True`` is never a count.
+arithmetic, evaluation, convolution, plots and gradients; ``make_figures`` is run with
+NumPy counts in test_figures.py. ``True`` is never a count.
 """
 
 import numpy as np

@@ -2,6 +2,8 @@
 
 import hashlib
 
+import numpy as np
+
 from cifar_cnn.cli import main
 from cifar_cnn.figures import make_figures
 
@@ -22,7 +24,11 @@ def test_figures_command_draws_every_figure_deterministically(tiny_cifar, tmp_pa
     written = make_figures(tmp_path / "first", **small)
     assert {p.name for p in written} == FIGURES
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
-    make_figures(tmp_path / "second", **small)
+    # the second run passes every count as a NumPy integer (as np.arange gives them):
+    # the same pictures, byte for byte
+    numpy_counts = dict(small, n_train=np.int64(60), n_test=np.int32(20), epochs=np.int64(1),
+                        depths=np.arange(2, 4))
+    make_figures(tmp_path / "second", **numpy_counts)
     assert digests(tmp_path / "first") == digests(tmp_path / "second")
     assert not [p for p in (tmp_path / "first").iterdir() if "partial" in p.name]
 
