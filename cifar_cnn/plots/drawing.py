@@ -18,6 +18,7 @@ def show(ax, image, **kwargs):
 
 
 def grid_shape(n, ncols):
+    """(rows, columns) of a grid of n panels, at most ncols per row."""
     ncols = min(ncols, n)
     return -(-n // ncols), ncols
 

@@ -15,6 +15,7 @@ __all__ = ["check_class_names", "image_batch", "one_image", "one_picture"]
 
 
 def check_class_names(class_names):
+    """The class names as a list of str: one per class, at least two."""
     if isinstance(class_names, str) or not hasattr(class_names, "__len__") or len(class_names) < 2:
         raise ValueError(
             "class_names must be a list of at least two names, one per class, e.g. "
