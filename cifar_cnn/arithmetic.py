@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Sequence
 
+from .validation import check_count, is_int
+
 __all__ = [
     "conv_output_size",
     "pool_output_size",
@@ -31,21 +33,12 @@ __all__ = [
 
 
 def _pair(value, name):
-    """Accept 3 or (3, 3) the way Keras does, and return a 2-tuple of ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        return tuple(value)
+    """Accept 3 or (3, 3) the way Keras does, and return a 2-tuple of Python ints."""
+    if is_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_int(v) for v in value):
+        return (int(value[0]), int(value[1]))
     raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-
-
-def _check_positive(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def same_padding(kernel_size: int) -> int:
@@ -54,7 +47,7 @@ def same_padding(kernel_size: int) -> int:
     Only odd kernel sizes can be padded symmetrically; Keras's ``padding="same"``
     pads the extra pixel on the bottom/right for even sizes.
     """
-    _check_positive("kernel_size", kernel_size)
+    kernel_size = check_count("kernel_size", kernel_size)
     return (kernel_size - 1) // 2
 
 
@@ -82,16 +75,17 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1) -
     >>> conv_output_size(32, 5, padding=2)       # 5x5 with a 2-pixel border keeps 32
     32
     """
-    _check_positive("input_size", input_size)
-    _check_positive("kernel_size", kernel_size)
-    _check_positive("stride", stride)
-    _check_positive("dilation", dilation)
-    if padding == "same":
+    input_size = check_count("input_size", input_size)
+    kernel_size = check_count("kernel_size", kernel_size)
+    stride = check_count("stride", stride)
+    dilation = check_count("dilation", dilation)
+    if isinstance(padding, str) and padding == "same":
         return math.ceil(input_size / stride)
-    if padding == "valid":
+    if isinstance(padding, str) and padding == "valid":
         padding = 0
-    if not isinstance(padding, int) or isinstance(padding, bool) or padding < 0:
+    if not is_int(padding) or padding < 0:
         raise ValueError(f'padding must be "valid", "same" or an int >= 0, got {padding!r}')
+    padding = int(padding)
     span = dilation * (kernel_size - 1) + 1
     if input_size + 2 * padding < span:
         raise ValueError(
@@ -121,8 +115,8 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True) -> int:
     448
     """
     fh, fw = _pair(kernel_size, "kernel_size")
-    _check_positive("in_channels", in_channels)
-    _check_positive("filters", filters)
+    in_channels = check_count("in_channels", in_channels)
+    filters = check_count("filters", filters)
     return filters * fh * fw * in_channels + (filters if use_bias else 0)
 
 
@@ -132,8 +126,8 @@ def dense_params(in_units, units, use_bias=True) -> int:
     >>> dense_params(1152, 64)
     73792
     """
-    _check_positive("in_units", in_units)
-    _check_positive("units", units)
+    in_units = check_count("in_units", in_units)
+    units = check_count("units", units)
     return in_units * units + (units if use_bias else 0)
 
 

@@ -21,27 +21,14 @@ function per backend (``_GRADIENT_BACKENDS``).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .training import _check_arrays
+from .images import to_unit_range
+from .models import conv_layers  # lives with the models; re-exported here as before
+from .training import check_arrays
+from .validation import check_count, is_int
 
 __all__ = ["conv_layers", "gradient_norms", "gradient_flow"]
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def conv_layers(model):
-    """The ``Conv2D`` layers of ``model``, in the order the model lists its layers."""
-    import keras
-
-    from .models import require_model
-
-    require_model(model, "conv_layers")
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
 
 # ---------------------------------------------------------------- input checks
@@ -49,15 +36,8 @@ def conv_layers(model):
 
 def _check_batch(model, images, labels):
     """Images as float32 in [0, 1] matching the model, labels as class numbers."""
-    images, labels = _check_arrays(model, images, labels, "batch")
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 255.0  # as load_cifar10(dtype="float32") does
-    elif np.issubdtype(images.dtype, np.floating):
-        images = images.astype(np.float32)
-    else:
-        raise ValueError(f"the images must be float (0 to 1) or uint8 (0 to 255), got {images.dtype}")
-    if not np.all(np.isfinite(images)):
-        raise ValueError("the images contain NaN or infinite values")
+    images, labels = check_arrays(model, images, labels, "batch")
+    images = to_unit_range(images, "images")  # uint8 is scaled as load_cifar10 does
     if labels.ndim == 2:
         labels = labels.argmax(axis=1)  # one-hot rows
     return images, labels.astype(np.int32)
@@ -199,7 +179,7 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
     Parameters
     ----------
     depths : sequence of int
-        Numbers of convolutional layers to compare.
+        Numbers of convolutional layers to compare (a tuple, a list or ``np.arange``).
     images, labels
         One batch, as for :func:`gradient_norms` (e.g. 32 training images). Required.
     seed : int
@@ -221,18 +201,21 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
     from .training import set_seed
 
     usage = "call it as gradient_flow((5, 10, 20), images, labels)"
-    if _is_int(depths):
+    if is_int(depths):
         depths = (depths,)
+    elif isinstance(depths, np.ndarray) and depths.ndim == 1 and np.issubdtype(depths.dtype, np.integer):
+        depths = depths.tolist()  # np.arange(5, 25, 5) works like (5, 10, 15, 20)
     if not isinstance(depths, (tuple, list, range)) or not depths:
         shown = f"an array of shape {np.shape(depths)}" if hasattr(depths, "shape") else repr(depths)
         raise ValueError(f"depths must be a list of layer counts such as (5, 10, 20), got {shown}: {usage}")
     if images is None or labels is None:
         raise ValueError(f"gradient_flow needs a batch of images and their labels: {usage}")
     for depth in depths:
-        if not _is_int(depth) or not 1 <= depth <= 200:
+        if not is_int(depth) or not 1 <= depth <= 200:
             raise ValueError(f"every depth must be an integer between 1 and 200, got {depth!r}")
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    depths = [int(depth) for depth in depths]  # np.int64 from np.arange works too
+    filters = check_count("filters", filters)
+    seed = check_count("seed", seed, minimum=0)
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(f"images must be a batch of shape (n, height, width, channels), got shape {images.shape}")
@@ -244,7 +227,7 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
         for residual in (False, True):
             set_seed(seed)
             model = create_model_deep(
-                depth, residual=residual, input_shape=tuple(images.shape[1:]),
+                depth=depth, residual=residual, input_shape=tuple(images.shape[1:]),
                 num_classes=num_classes, filters=filters, activation=activation,
             )
             results.append(

@@ -495,3 +495,15 @@ def get_factory(name: str) -> Callable[..., keras.Model]:
     if key not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     return MODELS[key]
+
+
+# ---------------------------------------------------------------- reading a model
+
+
+def conv_layers(model):
+    """The ``Conv2D`` layers of ``model``, in the order the model lists its layers."""
+    require_model(model, "conv_layers")
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+__all__ += ["conv_layers"]  # appended here, with the function, so the hunk stays in one place

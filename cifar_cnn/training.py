@@ -363,3 +363,7 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
         batches, _ = _batches(x, y, batch_size, shuffle=False, repeat=False)
         return model.evaluate(batches, verbose=verbose, return_dict=True)
     return model.evaluate(x, y, batch_size=batch_size, verbose=verbose, return_dict=True)
+
+
+# Public for cifar_cnn.gradients, which checks its batch against the model the same way.
+check_arrays = _check_arrays

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple"]
+__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple", "check_same_length"]
 
 
 def is_int(value: object) -> bool:
@@ -46,3 +46,11 @@ def check_int_tuple(name: str, values: object, minimum: int = 1, allow_empty: bo
     if not isinstance(values, (tuple, list)) or (not values and not allow_empty):
         raise ValueError(f"{name} must be a tuple of whole numbers such as (16, 32), got {values!r}")
     return tuple(check_count(f"{name}[{i}]", v, minimum) for i, v in enumerate(values))
+
+
+def check_same_length(**arrays) -> None:
+    """Refuse arrays that should pair up one to one but differ in length, naming each."""
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{n} {name}" for name, n in lengths.items())
+        raise ValueError(f"got {described}: they must match one to one")

@@ -61,8 +61,10 @@ def test_parameter_formulas():
     "call, message",
     [
         (lambda: conv_output_size(2, 3), "does not fit"),
-        (lambda: conv_output_size(0, 3), "input_size must be a positive integer"),
-        (lambda: conv_output_size(32, 3, 0), "stride must be a positive integer"),
+        (lambda: conv_output_size(0, 3), "input_size must be at least 1, got 0"),
+        (lambda: conv_output_size(32, 3, 0), "stride must be at least 1, got 0"),
+        (lambda: conv_output_size(32.0, 3), "input_size must be a whole number, got 32.0"),
+        (lambda: conv_output_size(32, True), "kernel_size must be a whole number, got True"),
         (lambda: conv_output_size(32, 3, 1, "full"), "padding must be"),
         (lambda: conv_output_size(32, 3, 1, -1), "padding must be"),
         (lambda: conv_params((3, 3, 3), 3, 16), "kernel_size must be an int or a pair"),

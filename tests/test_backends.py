@@ -24,7 +24,9 @@ INSTALL = 'pip install -e ".[dev,backends]"'
 CORE = [
     "tests/test_models.py", "tests/test_arithmetic.py", "tests/test_data.py",
     "tests/test_training.py", "tests/test_checks.py", "tests/test_gradients.py",
-    "tests/test_sharing_and_plots.py", "tests/test_convolution.py",
+    "tests/test_sharing_and_plots.py", "tests/test_plots_training.py",
+    "tests/test_convolution_worked_examples.py", "tests/test_convolution_numpy_reference.py",
+    "tests/test_convolution_edges.py",
 ]
 
 
