@@ -284,10 +284,10 @@ def cmd_data_download(args):
 
 def _install_from(args):
     from .data import FOLDER_NAME
-    from .data.locate import _data_home
+    from .data.locate import resolve_data_home
     from .data.pack import install_packed
 
-    destination = _data_home(args.data_home) / FOLDER_NAME
+    destination = resolve_data_home(args.data_home) / FOLDER_NAME
     if destination.exists():
         raise CliError(
             f"{destination} already exists; nothing was replaced. To replace it, delete that "
@@ -314,9 +314,9 @@ def _interrupt_on_termination():
 def cmd_data_pack(args):
     _interrupt_on_termination()
     from .data import find_data_dir, pack_data
-    from .data.pack import _archive_target
+    from .data.pack import archive_target
 
-    _archive_target(args.file)  # a bad name fails before the data is read
+    archive_target(args.file)  # a bad name fails before the data is read
     folder, source = find_data_dir(args.data_dir)
     if folder is not None:
         print(f"Packing CIFAR-10 from {folder} ({source})")

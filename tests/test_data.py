@@ -819,7 +819,7 @@ def test_install_interrupted_midway_leaves_nothing(archive, home, monkeypatch):
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(archive_module, "_parse_batch", interrupted)  # during the read-back
+    monkeypatch.setattr(archive_module, "parse_batch", interrupted)  # during the read-back
     with pytest.raises(KeyboardInterrupt):
         install_archive(archive[0], home)
     assert leftovers(home) == []
@@ -947,12 +947,12 @@ def test_install_recognises_the_cifar100_archive(tmp_path, home):
 
 def test_install_cleans_up_stale_partials_but_not_fresh_ones(archive, home):
     home.mkdir(parents=True)
-    stale_dir = home / (archive_module._PARTIAL_PREFIX + "dead1234")
+    stale_dir = home / (archive_module.PARTIAL_PREFIX + "dead1234")
     stale_dir.mkdir()
     (stale_dir / "data_batch_1").write_bytes(b"half")
-    stale_file = home / (archive_module._PARTIAL_PREFIX + "dead.tar.gz")
+    stale_file = home / (archive_module.PARTIAL_PREFIX + "dead.tar.gz")
     stale_file.write_bytes(b"half")
-    fresh = home / (archive_module._PARTIAL_PREFIX + "running")
+    fresh = home / (archive_module.PARTIAL_PREFIX + "running")
     fresh.mkdir()
     an_hour_ago = time.time() - 2 * 3600
     for path in (stale_dir, stale_file):
