@@ -449,7 +449,7 @@ def test_formatting():
 
 
 def test_ascii_output_where_the_console_cannot_show_the_marks(monkeypatch, tiny, capsys, no_training):
-    monkeypatch.setattr(cli, "_can_print", lambda text: False)
+    monkeypatch.setattr(cli.lesson_commands, "can_print", lambda text: False)
     assert main(["doctor", "--skip-speed", "--data-dir", str(tiny)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[ok] Python ") and "[warn] CIFAR-10" in out and "✓" not in out
@@ -457,9 +457,9 @@ def test_ascii_output_where_the_console_cannot_show_the_marks(monkeypatch, tiny,
 
 def test_can_print_follows_the_encoding(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp1252"))
-    assert not cli._can_print("✓⚠✗—")
+    assert not cli.common.can_print("✓⚠✗—")
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
-    assert cli._can_print("✓⚠✗—")
+    assert cli.common.can_print("✓⚠✗—")
 
 
 @pytest.mark.parametrize("text, version", [("2.16.0rc0", (2, 16, 0)), ("3.15.1", (3, 15, 1)),
