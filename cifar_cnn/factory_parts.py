@@ -68,4 +68,4 @@ def check_fits(factory, input_shape, steps):
 
 def classifier(x, num_classes):
     """The softmax layer every network ends with, named "predictions"."""
-    return layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return layers.Dense(int(num_classes), activation="softmax", name="predictions")(x)
