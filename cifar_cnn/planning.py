@@ -209,7 +209,8 @@ def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | No
                 self.model.stop_training = True
 
     clock = Clock()
-    train(model, data, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[clock])
+    # seed=None: timing needs no seed, and train() would otherwise reseed the caller's session.
+    train(model, data, epochs=epochs, batch_size=batch_size, seed=None, verbose=0, callbacks=[clock])
     return clock.train, clock.validation
 
 

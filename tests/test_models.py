@@ -175,3 +175,14 @@ def test_every_factory_is_documented():
         doc = factory.__doc__ or ""
         assert "Returns" in doc and "keras.Model" in doc, factory.__name__
     assert models.__doc__
+
+
+def test_deep_takes_its_depth_by_name():
+    """create_model_deep(10), the old call, says how to write it now."""
+    with pytest.raises(ValueError, match=r"create_model_deep\(depth=10\)"):
+        create_model_deep(10)
+
+
+def test_multi_block_filters_are_a_tuple():
+    with pytest.raises(ValueError, match=r"filters must be a tuple of whole numbers such as \(16, 32\), got 32"):
+        create_model_vgg(filters=32)

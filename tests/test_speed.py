@@ -122,7 +122,7 @@ def test_fast_model_augments_only_while_training():
     "kwargs, message",
     [
         ({"filters": ()}, "filters must be a tuple"),
-        ({"filters": (16, 0)}, "filters[1] must be at least 1"),
+        ({"filters": (16, 0)}, r"filters\[1\] must be at least 1"),
         ({"augment": "yes"}, "augment must be True or False"),
         ({"input_shape": (8, 8, 3), "filters": (8, 8, 8, 8)}, "too small for create_model_fast"),
     ],
