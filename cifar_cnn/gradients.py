@@ -172,7 +172,7 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
 
     For every depth and for ``residual=False`` then ``residual=True``: seed with
     :func:`cifar_cnn.training.set_seed`, build
-    ``create_model_deep(depth, residual=..., filters=filters)`` with the images' shape,
+    ``create_model_deep(depth=depth, residual=..., filters=filters)`` with the images' shape,
     and measure :func:`gradient_norms` on ``(images, labels)``. The models are not
     trained: this is the gradient the very first training step would use.
 
@@ -227,7 +227,7 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
         for residual in (False, True):
             set_seed(seed)
             model = create_model_deep(
-                depth=depth, residual=residual, input_shape=tuple(images.shape[1:]),
+                input_shape=tuple(images.shape[1:]), depth=depth, residual=residual,
                 num_classes=num_classes, filters=filters, activation=activation,
             )
             results.append(

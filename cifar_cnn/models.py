@@ -6,8 +6,16 @@ plus their own architecture arguments, check those arguments before Keras sees t
 and give every layer an explicit name so that ``model.summary()`` reads the same in
 every session.
 
-``MODELS`` maps the short names used by the command line (``cifar-cnn train intro``)
-to the factories.
+The convention, one name per idea: ``input_shape`` and ``num_classes`` come first and
+may be given by position; every architecture argument is keyword-only. ``rate`` is a
+dropout rate; ``filters`` is an int where the network has one convolution width
+(``one_conv``, ``two_conv``, ``deep``) and a tuple, one entry per block or stage, where
+it has several (``vgg``, ``residual``, ``fast``). Counts accept any integer type
+(``np.int64`` too), checked by :mod:`cifar_cnn.validation`.
+
+This module holds the lesson's networks; :mod:`cifar_cnn.extra_models` holds the deep
+stack and the fast network (re-exported here). ``MODELS`` maps the short names used by
+the command line (``cifar-cnn train intro``) to all of them.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from typing import Callable
 import keras
 from keras import layers
 
-from .arithmetic import conv_output_size, pool_output_size
+from .extra_models import create_model_deep, create_model_fast
+from .factory_parts import check_fits, check_input_shape, classifier
+from .validation import check_count, check_int_tuple, check_rate
 
 __all__ = [
     "create_model_intro",
@@ -54,98 +64,23 @@ def require_model(model, function):
     return model
 
 
-# ---------------------------------------------------------------- argument checks
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_int(name, value, minimum=1, maximum=None):
-    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
-
-def _check_int_tuple(name, values, allow_empty=False):
-    if isinstance(values, int) and not isinstance(values, bool):
-        values = (values,)
-    if not isinstance(values, (tuple, list)) or (not values and not allow_empty):
-        raise ValueError(f"{name} must be a tuple of positive integers such as (16, 32), got {values!r}")
-    for value in values:
-        _check_int(f"every entry of {name}", value)
-    return tuple(values)
-
-
-def _check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-
-
-def _check_common(input_shape, num_classes, factory=None, setting=None):
-    """Check the two arguments every factory takes first. ``factory`` and ``setting``
-    (its first architecture argument) let the message name the fix when a learner passes
-    an architecture argument by position, as in ``create_model_dropout(0.25)``."""
-    if (
-        not isinstance(input_shape, (tuple, list))
-        or len(input_shape) != 3
-        or not all(_is_int(v) and v >= 1 for v in input_shape)
-    ):
-        by_name = ""
-        if factory and setting:
-            by_name = (
-                f"; {factory}'s first argument is input_shape and its other settings are given by "
-                f"name: {factory}({setting}={input_shape!r})"
-            )
-        raise ValueError(
-            "input_shape must be (height, width, channels) with positive integers, "
-            f"e.g. (32, 32, 3) for CIFAR-10; got {input_shape!r}{by_name}"
-        )
-    _check_int("num_classes", num_classes, minimum=2)
-    return tuple(input_shape)
-
-
-def _check_fits(factory, input_shape, steps):
-    """Follow the image size through ("conv"|"pool", size, padding) steps with the
-    lesson's formulas and fail early, in plain words, if it would shrink below 1 pixel
-    (Keras would otherwise fail deep inside with a negative dimension)."""
-    height, width = input_shape[:2]
-    for index, (kind, size, padding) in enumerate(steps, start=1):
-        try:
-            if kind == "conv":
-                height = conv_output_size(height, size, 1, padding)
-                width = conv_output_size(width, size, 1, padding)
-            else:
-                height = pool_output_size(height, size)
-                width = pool_output_size(width, size)
-        except ValueError:
-            raise ValueError(
-                f"input_shape {input_shape} is too small for {factory}: the image would "
-                f"shrink to nothing at layer {index} ({kind} {size}x{size}); use larger images"
-            ) from None
-
-
-def _classifier(x, num_classes):
-    return layers.Dense(num_classes, activation="softmax", name="predictions")(x)
-
-
 # ---------------------------------------------------------------- the lesson's networks
 
 
-def _intro_network(factory, input_shape, num_classes, dropout_rate, name):
-    """The intro network; with ``dropout_rate``, Dropout between Flatten and Dense."""
-    input_shape = _check_common(input_shape, num_classes)
-    _check_fits(factory, input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+def _intro_network(factory, input_shape, num_classes, rate, name):
+    """The intro network; with a dropout ``rate``, Dropout between Flatten and Dense."""
+    input_shape = check_input_shape(input_shape, num_classes)
+    check_fits(factory, input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D((2, 2), name="pool1")(x)
     x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D((2, 2), name="pool2")(x)
     x = layers.Flatten(name="flatten")(x)
-    if dropout_rate is not None:
-        x = layers.Dropout(dropout_rate, name="dropout")(x)
+    if rate is not None:
+        x = layers.Dropout(rate, name="dropout")(x)
     x = layers.Dense(64, activation="relu", name="dense")(x)
-    outputs = _classifier(x, num_classes)
+    outputs = classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 
@@ -196,23 +131,23 @@ def create_model_dropout(
     keras.Model
         The uncompiled model.
     """
-    _check_common(input_shape, num_classes, "create_model_dropout", "rate")
-    _check_rate("rate", rate)
+    check_input_shape(input_shape, num_classes, "create_model_dropout", "rate")
+    rate = check_rate("rate", rate)
     return _intro_network("create_model_dropout", input_shape, num_classes, rate, name)
 
 
 def _conv_readout(factory, n_conv, input_shape, num_classes, filters, kernel_size, name):
     """``n_conv`` stacked Conv2D layers, then Flatten and a softmax readout."""
-    input_shape = _check_common(input_shape, num_classes, factory, "filters")
-    _check_int("filters", filters)
-    _check_int("kernel_size", kernel_size)
-    _check_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
+    input_shape = check_input_shape(input_shape, num_classes, factory, "filters")
+    filters = check_count("filters", filters)
+    kernel_size = check_count("kernel_size", kernel_size)
+    check_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
     for index in range(1, n_conv + 1):
         x = layers.Conv2D(filters, kernel_size, activation="relu", name=f"conv{index}")(x)
     x = layers.Flatten(name="flatten")(x)
-    outputs = _classifier(x, num_classes)
+    outputs = classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 
@@ -254,14 +189,14 @@ def create_model_two_conv(
 
 def create_model_vgg(
     input_shape=(32, 32, 3), num_classes=10, *, filters=(16, 32, 64), convs_per_block=2,
-    dense_units=128, dropout=0.5, name="cifar_model_vgg",
+    dense_units=128, rate=0.5, name="cifar_model_vgg",
 ):
     """A small VGG-style network: blocks of 3x3 convolutions, each ending in pooling.
 
     For every entry ``f`` of ``filters`` one block: ``convs_per_block`` times
     Conv2D(f, 3x3, padding="same", relu), then MaxPooling2D(2x2, stride 2), which halves
     height and width while the number of feature maps grows. Then Flatten,
-    Dense(dense_units, relu), Dropout(dropout) when ``dropout > 0``, and the softmax
+    Dense(dense_units, relu), Dropout(rate) when ``rate > 0``, and the softmax
     layer. With the defaults the 32x32 image becomes 16x16x16, 8x8x32, 4x4x64.
 
     Returns
@@ -269,12 +204,12 @@ def create_model_vgg(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes, "create_model_vgg", "filters")
-    filters = _check_int_tuple("filters", filters)
-    _check_int("convs_per_block", convs_per_block)
-    _check_int("dense_units", dense_units)
-    _check_rate("dropout", dropout)
-    _check_fits("create_model_vgg", input_shape, [("pool", 2, 0)] * len(filters))
+    input_shape = check_input_shape(input_shape, num_classes, "create_model_vgg", "filters")
+    filters = check_int_tuple("filters", filters)
+    convs_per_block = check_count("convs_per_block", convs_per_block)
+    dense_units = check_count("dense_units", dense_units)
+    rate = check_rate("rate", rate)
+    check_fits("create_model_vgg", input_shape, [("pool", 2, 0)] * len(filters))
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
     for block, block_filters in enumerate(filters, start=1):
@@ -286,9 +221,9 @@ def create_model_vgg(
         x = layers.MaxPooling2D((2, 2), strides=2, name=f"block{block}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    if dropout > 0:
-        x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = _classifier(x, num_classes)
+    if rate > 0:
+        x = layers.Dropout(rate, name="dropout")(x)
+    outputs = classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 
@@ -323,10 +258,10 @@ def create_model_residual(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes, "create_model_residual", "filters")
-    filters = _check_int_tuple("filters", filters)
-    _check_int("blocks_per_stage", blocks_per_stage)
-    _check_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
+    input_shape = check_input_shape(input_shape, num_classes, "create_model_residual", "filters")
+    filters = check_int_tuple("filters", filters)
+    blocks_per_stage = check_count("blocks_per_stage", blocks_per_stage)
+    check_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(filters[0], (3, 3), padding="same", activation="relu", name="stem")(inputs)
     for stage, stage_filters in enumerate(filters, start=1):
@@ -335,7 +270,7 @@ def create_model_residual(
         for block in range(1, blocks_per_stage + 1):
             x = _residual_block(x, stage_filters, name=f"stage{stage}_block{block}")
     x = layers.GlobalAveragePooling2D(name="global_pool")(x)
-    outputs = _classifier(x, num_classes)
+    outputs = classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 
@@ -354,124 +289,13 @@ def create_model_dense(
     keras.Model
         The uncompiled model.
     """
-    input_shape = _check_common(input_shape, num_classes, "create_model_dense", "hidden")
-    hidden = _check_int_tuple("hidden", hidden, allow_empty=True)
+    input_shape = check_input_shape(input_shape, num_classes, "create_model_dense", "hidden")
+    hidden = check_int_tuple("hidden", hidden, allow_empty=True)
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Flatten(name="flatten")(inputs)
     for index, units in enumerate(hidden, start=1):
         x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
-    outputs = _classifier(x, num_classes)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
-
-
-def create_model_deep(
-    depth=10, residual=False, input_shape=(32, 32, 3), num_classes=10, filters=16,
-    activation="relu", name=None,
-):
-    """A stack of ``depth`` 3x3 convolutions, plain or with skip connections.
-
-    The vanishing-gradient experiment. ``conv1`` maps the image to ``filters`` feature
-    maps; each of the ``depth - 1`` further Conv2D(filters, 3x3, same) layers either
-    replaces its input (plain) or is added to it (``residual=True``:
-    ``x = x + conv(x)``). Global average pooling and a softmax layer read out the
-    result. With Keras's default initialisation each plain relu layer shrinks the
-    backpropagated gradient, so in a deep plain stack the first layers barely learn;
-    the skip connections give the gradient a direct path back.
-
-    Parameters
-    ----------
-    depth : int
-        Number of convolutional layers (1 to 200).
-    residual : bool
-        Add a skip connection around every layer after the first.
-    filters : int
-        Feature maps per layer.
-    activation : str
-        Activation of every convolution, e.g. "relu", "tanh" or "sigmoid".
-    name : str or None
-        Model name; default ``cifar_model_deep<depth>_plain`` or ``..._residual``.
-
-    Returns
-    -------
-    keras.Model
-        The uncompiled model.
-    """
-    _check_int("depth", depth, minimum=1, maximum=200)
-    if not isinstance(residual, bool):
-        raise ValueError(f"residual must be True or False, got {residual!r}")
-    input_shape = _check_common(input_shape, num_classes)
-    _check_int("filters", filters)
-    try:
-        keras.activations.get(activation)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"activation {activation!r} is not a Keras activation; try 'relu', 'tanh' or 'sigmoid'"
-        ) from None
-    if name is None:
-        name = f"cifar_model_deep{depth}_{'residual' if residual else 'plain'}"
-    inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(filters, (3, 3), padding="same", activation=activation, name="conv1")(inputs)
-    for index in range(2, depth + 1):
-        y = layers.Conv2D(
-            filters, (3, 3), padding="same", activation=activation, name=f"conv{index}"
-        )(x)
-        x = layers.Add(name=f"skip{index}")([x, y]) if residual else y
-    x = layers.GlobalAveragePooling2D(name="global_pool")(x)
-    outputs = _classifier(x, num_classes)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
-
-
-def _conv_bn_relu(x, filters, name):
-    """Conv2D without bias (batch normalization adds its own shift), then BN, then relu."""
-    x = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=name)(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
-    return layers.Activation("relu", name=f"{name}_relu")(x)
-
-
-def create_model_fast(
-    input_shape=(32, 32, 3), num_classes=10, *, filters=(24, 48, 96), augment=True,
-    name="cifar_model_fast",
-):
-    """A fast, accurate CNN for a laptop CPU: batch normalization, augmentation, pooling.
-
-    Built for the most accuracy per second of CPU time rather than per parameter:
-
-    * augmentation inside the model (``augment=True``): a random horizontal flip and a
-      random shift of up to 4 pixels, active only while training;
-    * one Conv2D-BatchNormalization-relu stage with ``filters[0]`` maps at full
-      resolution (the costly 32x32 level gets one convolution, not two), then 2x2 max
-      pooling;
-    * for every further entry ``f`` of ``filters`` two such convolutions and pooling:
-      32x32 -> 16x16 -> 8x8 -> 4x4 with the defaults;
-    * global max pooling and a softmax layer.
-
-    Batch normalization lets it train with a high learning rate;
-    :func:`cifar_cnn.train_fast` is its recipe (Adam, warm-up then cosine decay,
-    batch size 128). With the default filters it has 158,386 parameters.
-
-    Returns
-    -------
-    keras.Model
-        The uncompiled model.
-    """
-    input_shape = _check_common(input_shape, num_classes, "create_model_fast", "filters")
-    filters = _check_int_tuple("filters", filters)
-    if not isinstance(augment, bool):
-        raise ValueError(f"augment must be True or False, got {augment!r}")
-    _check_fits("create_model_fast", input_shape, [("pool", 2, 0)] * len(filters))
-    inputs = keras.Input(shape=input_shape, name="images")
-    x = inputs
-    if augment:
-        x = layers.RandomFlip("horizontal", name="random_flip")(x)
-        x = layers.RandomTranslation(0.125, 0.125, fill_mode="constant", name="random_shift")(x)
-    x = _conv_bn_relu(x, filters[0], "block1_conv1")
-    x = layers.MaxPooling2D((2, 2), name="block1_pool")(x)
-    for block, block_filters in enumerate(filters[1:], start=2):
-        x = _conv_bn_relu(x, block_filters, f"block{block}_conv1")
-        x = _conv_bn_relu(x, block_filters, f"block{block}_conv2")
-        x = layers.MaxPooling2D((2, 2), name=f"block{block}_pool")(x)
-    x = layers.GlobalMaxPooling2D(name="global_pool")(x)
-    outputs = _classifier(x, num_classes)
+    outputs = classifier(x, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
 
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from . import lesson
+from .validation import is_int
 
 __all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "duration", "INTRO_CURVES"]
 
@@ -208,7 +209,8 @@ def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | No
                 self.model.stop_training = True
 
     clock = Clock()
-    train(model, data, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[clock])
+    # seed=None: timing needs no seed, and train() would otherwise reseed the caller's session.
+    train(model, data, epochs=epochs, batch_size=batch_size, seed=None, verbose=0, callbacks=[clock])
     return clock.train, clock.validation
 
 
@@ -224,8 +226,9 @@ def measure_speed(seconds: float | None = None, batch_sizes=(32, 128)) -> Speed:
     gives images/s for training and for validation.
     """
     batch_sizes = tuple(batch_sizes)
-    if not batch_sizes or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in batch_sizes):
+    if not batch_sizes or not all(is_int(b) and b > 0 for b in batch_sizes):
         raise ValueError(f"batch_sizes must be positive integers, got {batch_sizes!r}")
+    batch_sizes = tuple(int(b) for b in batch_sizes)
     if seconds is None:
         seconds = SECONDS_PER_BATCH_SIZE * len(batch_sizes)
     if not _is_positive_number(seconds):
@@ -235,16 +238,16 @@ def measure_speed(seconds: float | None = None, batch_sizes=(32, 128)) -> Speed:
     import numpy as np
 
     from .models import create_model_intro
-    from .training import compile_model, set_seed
+    from .training import compile_model
 
     started = time.perf_counter()
-    rng = np.random.default_rng(0)
+    # Its own generator, and no set_seed: a measurement must not reseed the caller's session.
+    rng = np.random.default_rng(lesson.SEED)
     x = rng.random((7_680, 32, 32, 3), dtype=np.float32)
     y = rng.integers(0, 10, size=len(x))
     data = (x[:5_120], y[:5_120], x[5_120:], y[5_120:])
     train_speed, validation_speeds = {}, []
     for batch_size in batch_sizes:
-        set_seed(0)
         model = compile_model(create_model_intro())
         train_seconds, validation_seconds = time_epochs(
             model, data, batch_size=batch_size, epochs=1_000, budget=seconds / len(batch_sizes)

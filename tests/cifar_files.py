@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import pickle
 import struct
 import tarfile
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 FOLDER_NAME = "cifar-10-batches-py"
 CLASS_NAMES = (
@@ -165,3 +167,56 @@ def make_cifar_archive(path: Path, **kwargs) -> str:
             with tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
                 _add_tree(tar, folder)
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ------------------------------------------------ shared by the tests of cifar_cnn.data
+
+# Read at import, before the clean_environment fixture removes it from a test's environment.
+REAL_DATA = os.environ.get("CIFAR_CNN_DATA")
+needs_real_data = pytest.mark.skipif(
+    not REAL_DATA, reason="set CIFAR_CNN_DATA to a real cifar-10-batches-py folder"
+)
+
+# What every "no data" message offers.
+THREE_WAYS = ("data_dir=", "--data-dir", "CIFAR_CNN_DATA", "cifar-cnn data download")
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What is in `folder` (nothing when it does not exist)."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def rows(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 3072), dtype=np.uint8)
+
+
+def image_index(x_all: np.ndarray) -> dict[bytes, int]:
+    """Position of each (distinct, random) image in the full training set."""
+    return {img.tobytes(): i for i, img in enumerate(x_all)}
+
+
+def positions(x: np.ndarray, index: dict[bytes, int]) -> list[int]:
+    return [index[img.tobytes()] for img in x]
+
+
+def batch_bytes(**entries) -> bytes:
+    batch = {b"batch_label": b"x", b"data": rows(4), b"labels": [0, 1, 2, 3]}
+    for key, value in entries.items():
+        if value is None:
+            del batch[key.encode()]
+        else:
+            batch[key.encode()] = value
+    return dumps_like_original(batch)
+
+
+def cifar100_batch() -> bytes:
+    batch = {b"data": rows(2), b"fine_labels": [55, 3], b"coarse_labels": [1, 2]}
+    return dumps_like_original(batch)
+
+
+def cifar100_folder(parent: Path) -> Path:
+    folder = parent / "cifar-100-python"
+    folder.mkdir(parents=True)
+    for name in ("train", "test", "meta"):
+        (folder / name).write_bytes(cifar100_batch())
+    return folder

@@ -98,9 +98,9 @@ def test_every_factory_matches_the_formulas(name):
     [
         lambda: create_model_intro(input_shape=(64, 48, 1), num_classes=4),
         lambda: create_model_one_conv(kernel_size=5, filters=7),
-        lambda: create_model_vgg(filters=(8, 16), convs_per_block=3, dropout=0),
+        lambda: create_model_vgg(filters=(8, 16), convs_per_block=3, rate=0),
         lambda: create_model_residual(filters=(8, 16, 32), blocks_per_stage=2),
-        lambda: create_model_deep(4, residual=True, filters=8),
+        lambda: create_model_deep(depth=4, residual=True, filters=8),
     ],
 )
 def test_variants_match_the_formulas(build):

@@ -550,7 +550,7 @@ def test_dropout_after_the_output_or_missing(capsys):
 
 
 def test_a_bad_rate_argument_is_a_verdict(capsys):
-    fails_with(check_model_dropout, create_model_dropout(), "cannot be built: rate must be a number in [0, 1)", capsys=capsys, rate=1.5)
+    fails_with(check_model_dropout, create_model_dropout(), "cannot be built: rate must be a number from 0 up to (not including) 1", capsys=capsys, rate=1.5)
 
 
 # ---------------------------------------------------------------- compile

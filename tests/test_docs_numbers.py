@@ -178,7 +178,7 @@ QUARTER_CLAIMS = (
 @pytest.mark.parametrize(
     "path",
     [*[p for p in DOCUMENTS if p.parent.name != "benchmarks" and p.parent.name != "docs"],
-     ROOT / "cifar_cnn" / "doctor.py"],
+     ROOT / "cifar_cnn" / "doctor" / "training_check.py"],
     ids=_id,
 )
 def test_a_quarter_of_the_data_speedup_is_the_measured_one(path):

@@ -36,7 +36,7 @@ def tiny(tmp_path):
 @pytest.fixture
 def no_training(monkeypatch):
     """Skip the model check's few seconds in tests about something else."""
-    monkeypatch.setattr(doctor, "check_model", lambda: CheckResult("model", OK, "model (not run in this test)"))
+    monkeypatch.setattr(doctor.training_check, "check_model", lambda: CheckResult("model", OK, "model (not run in this test)"))
 
 
 def fake_versions(monkeypatch, **versions):
@@ -51,7 +51,7 @@ def fake_versions(monkeypatch, **versions):
             return value
         return real(module)
 
-    monkeypatch.setattr(doctor, "get_version", get_version)
+    monkeypatch.setattr(doctor.libraries, "get_version", get_version)
 
 
 def by_name(results):
@@ -225,7 +225,7 @@ def test_too_old_or_missing_libraries(monkeypatch, module, label):
 
 
 def test_too_old_python(monkeypatch, capsys, tiny, no_training):
-    monkeypatch.setattr(doctor, "python_version", lambda: (3, 9, 18))
+    monkeypatch.setattr(doctor.libraries, "python_version", lambda: (3, 9, 18))
     code, out = run_doctor(capsys, "--data-dir", str(tiny))
     assert code == 1
     assert out.splitlines()[0].startswith(
@@ -270,7 +270,7 @@ def test_the_real_metadata_names_every_checked_library():
 
 @pytest.mark.parametrize("version, status", [((3, 13, 9), OK), ((3, 14, 0), FAIL), ((3, 9, 18), FAIL)])
 def test_python_outside_the_supported_range(other_metadata, monkeypatch, version, status):
-    monkeypatch.setattr(doctor, "python_version", lambda: version)
+    monkeypatch.setattr(doctor.libraries, "python_version", lambda: version)
     result = doctor.check_python()
     assert result.status == status
     if version >= (3, 14):
@@ -335,7 +335,7 @@ def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
     ],
 )
 def test_memory(monkeypatch, memory, status, words):
-    monkeypatch.setattr(doctor, "memory_bytes", lambda: memory)
+    monkeypatch.setattr(doctor.machine, "memory_bytes", lambda: memory)
     result = doctor.check_memory()
     assert result.status == status and words in result.message
     assert bool(result.fix) == (status == WARN)
@@ -415,7 +415,7 @@ def test_the_slow_threshold_is_per_epoch():
 
 def test_speed_check_in_the_cli(tiny, monkeypatch, capsys, no_training):
     real = doctor.check_speed
-    monkeypatch.setattr(doctor, "check_speed", lambda seconds: real(seconds=1))
+    monkeypatch.setattr(doctor.training_check, "check_speed", lambda seconds: real(seconds=1))
     assert main(["doctor", "--data-dir", str(tiny)]) == 0
     assert "Speed: " in capsys.readouterr().out
 
@@ -432,7 +432,7 @@ def test_a_crashing_check_is_a_warning_not_a_traceback(monkeypatch, tiny, no_tra
     def crash():
         raise RuntimeError("sysconf exploded")
 
-    monkeypatch.setattr(doctor, "check_memory", crash)
+    monkeypatch.setattr(doctor.machine, "check_memory", crash)
     result = by_name(doctor.run_checks(tiny, speed=False))["memory"]
     assert result.status == WARN and "could not run (RuntimeError: sysconf exploded)" in result.message
 
@@ -449,7 +449,7 @@ def test_formatting():
 
 
 def test_ascii_output_where_the_console_cannot_show_the_marks(monkeypatch, tiny, capsys, no_training):
-    monkeypatch.setattr(cli, "_can_print", lambda text: False)
+    monkeypatch.setattr(cli.lesson_commands, "can_print", lambda text: False)
     assert main(["doctor", "--skip-speed", "--data-dir", str(tiny)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[ok] Python ") and "[warn] CIFAR-10" in out and "✓" not in out
@@ -457,12 +457,12 @@ def test_ascii_output_where_the_console_cannot_show_the_marks(monkeypatch, tiny,
 
 def test_can_print_follows_the_encoding(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp1252"))
-    assert not cli._can_print("✓⚠✗—")
+    assert not cli.common.can_print("✓⚠✗—")
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
-    assert cli._can_print("✓⚠✗—")
+    assert cli.common.can_print("✓⚠✗—")
 
 
 @pytest.mark.parametrize("text, version", [("2.16.0rc0", (2, 16, 0)), ("3.15.1", (3, 15, 1)),
                                            ("v1.26", (1, 26)), ("unknown", ())])
 def test_parse_version(text, version):
-    assert doctor._parse_version(text) == version
+    assert doctor.libraries._parse_version(text) == version

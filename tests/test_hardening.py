@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from cifar_cnn import data
-from cifar_cnn.cli import _rescue_model, main
+from cifar_cnn.cli import main
+from cifar_cnn.cli.model_commands import rescue_model
 from cifar_cnn.data import DataError, read_batch
 from cifar_cnn.sharing import ModelFileError, UnsafeModelError, load_model, save_model
 from cifar_files import dumps_like_original, write_cifar_folder
@@ -278,7 +279,7 @@ def test_a_failed_save_after_training_rescues_the_model(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CliError) as caught:
-        _rescue_model(create_model_intro(), "intro", PermissionError(13, "cannot save the model to /ro/intro.keras"))
+        rescue_model(create_model_intro(), "intro", PermissionError(13, "cannot save the model to /ro/intro.keras"))
     message = str(caught.value)
     rescued = list(tmp_path.glob("intro-rescued-*.keras"))
     assert len(rescued) == 1 and str(rescued[0]) in message

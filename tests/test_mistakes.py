@@ -386,7 +386,7 @@ def test_the_command_line_adds_the_explanation_to_its_one_line_error(monkeypatch
     def save_without_extension(args):
         keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save("/tmp/cifar_cnn_model_without_extension")
 
-    monkeypatch.setattr(cli, "cmd_models", save_without_extension)
+    monkeypatch.setattr(cli.model_commands, "cmd_models", save_without_extension)
     assert cli.main(["models"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("cifar-cnn: error: Invalid filepath extension for saving")

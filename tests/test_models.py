@@ -103,7 +103,7 @@ def test_vgg_blocks_halve_the_image_and_grow_the_maps():
     assert len(convs) == 6
     assert all(c.kernel_size == (3, 3) and c.padding == "same" for c in convs)
     assert any(isinstance(l, keras.layers.Dropout) for l in model.layers)
-    assert not any(isinstance(l, keras.layers.Dropout) for l in create_model_vgg(dropout=0).layers)
+    assert not any(isinstance(l, keras.layers.Dropout) for l in create_model_vgg(rate=0).layers)
 
 
 def test_residual_model_adds_skip_connections():
@@ -116,7 +116,7 @@ def test_residual_model_adds_skip_connections():
 
 @pytest.mark.parametrize("residual", [False, True])
 def test_deep_stack_has_depth_conv_layers(residual):
-    model = create_model_deep(7, residual=residual)
+    model = create_model_deep(depth=7, residual=residual)
     convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
     adds = [l for l in model.layers if isinstance(l, keras.layers.Add)]
     assert len(convs) == 7
@@ -137,20 +137,20 @@ def test_factories_take_other_image_sizes_and_class_counts():
         (create_model_intro, {"input_shape": (32, 32, 0)}, "input_shape must be"),
         (create_model_intro, {"input_shape": "32x32"}, "input_shape must be"),
         (create_model_intro, {"input_shape": (8, 8, 3)}, "too small for create_model_intro"),
-        (create_model_intro, {"num_classes": 1}, "num_classes must be an integer >= 2"),
+        (create_model_intro, {"num_classes": 1}, "num_classes must be at least 2"),
         (create_model_intro, {"num_classes": 2.5}, "num_classes"),
-        (create_model_dropout, {"rate": 1.0}, "rate must be a number in [0, 1)"),
+        (create_model_dropout, {"rate": 1.0}, "rate must be a number from 0 up to (not including) 1"),
         (create_model_dropout, {"rate": -0.1}, "rate must be"),
-        (create_model_one_conv, {"filters": 0}, "filters must be an integer"),
+        (create_model_one_conv, {"filters": 0}, "filters must be at least 1"),
         (create_model_one_conv, {"kernel_size": 40}, "too small"),
         (create_model_two_conv, {"kernel_size": True}, "kernel_size"),
         (create_model_vgg, {"filters": ()}, "filters must be a tuple"),
-        (create_model_vgg, {"filters": (16, -32)}, "every entry of filters"),
+        (create_model_vgg, {"filters": (16, -32)}, "filters[1] must be at least 1"),
         (create_model_vgg, {"filters": (8,) * 6}, "too small for create_model_vgg"),
-        (create_model_vgg, {"dropout": 0.9999, "dense_units": 0}, "dense_units"),
+        (create_model_vgg, {"rate": 0.9999, "dense_units": 0}, "dense_units"),
         (create_model_residual, {"blocks_per_stage": 0}, "blocks_per_stage"),
-        (create_model_dense, {"hidden": (64, "x")}, "every entry of hidden"),
-        (create_model_deep, {"depth": 0}, "depth must be an integer between 1 and 200"),
+        (create_model_dense, {"hidden": (64, "x")}, "hidden[1] must be a whole number"),
+        (create_model_deep, {"depth": 0}, "depth must be at least 1"),
         (create_model_deep, {"depth": 10, "residual": "yes"}, "residual must be True or False"),
         (create_model_deep, {"activation": "relux"}, "not a Keras activation"),
     ],
@@ -175,3 +175,14 @@ def test_every_factory_is_documented():
         doc = factory.__doc__ or ""
         assert "Returns" in doc and "keras.Model" in doc, factory.__name__
     assert models.__doc__
+
+
+def test_deep_takes_its_depth_by_name():
+    """create_model_deep(10), the old call, says how to write it now."""
+    with pytest.raises(ValueError, match=r"create_model_deep\(depth=10\)"):
+        create_model_deep(10)
+
+
+def test_multi_block_filters_are_a_tuple():
+    with pytest.raises(ValueError, match=r"filters must be a tuple of whole numbers such as \(16, 32\), got 32"):
+        create_model_vgg(filters=32)

@@ -75,3 +75,26 @@ def test_the_supported_python_range_is_declared():
     tomllib = pytest.importorskip("tomllib")
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert requires == ">=3.10,<3.14"  # TensorFlow's releases have wheels for 3.10-3.13 (README)
+
+
+def _static_imports():
+    """(module, name) of every import in cifar_cnn/__init__.py's ``if TYPE_CHECKING:`` block."""
+    import ast
+
+    tree = ast.parse((ROOT / "cifar_cnn" / "__init__.py").read_text(encoding="utf-8"))
+    blocks = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"]
+    assert len(blocks) == 1, "cifar_cnn/__init__.py needs one `if TYPE_CHECKING:` block of static imports"
+    return {
+        (f"cifar_cnn.{node.module}", alias.name)
+        for node in ast.walk(blocks[0])
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_editors_see_every_export_as_a_static_import():
+    """`from cifar_cnn import train` leads editors to cifar_cnn.training.train."""
+    exports = {(module, name) for name, module in cifar_cnn._EXPORTS.items()}
+    static = _static_imports()
+    assert not exports - static, f"add to the TYPE_CHECKING block: {sorted(exports - static)}"
+    assert not static - exports, f"not in _EXPORTS: {sorted(static - exports)}"

@@ -1,4 +1,4 @@
-"""The fast training path, the fast model and its recipe, and the workshop planner.
+"""The fast training path, the fast model and its recipe (the workshop planner's tests are in test_planning.py).
 
 No timing is asserted here (speed is measured by the scripts in benchmarks/); these tests
 check that the fast path trains the same thing correctly.
@@ -11,10 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from cifar_cnn import planning
 from cifar_cnn.cli import main
 from cifar_cnn.models import create_model_fast, create_model_intro
-from cifar_cnn.planning import Plan, Speed, plan_training
 from cifar_cnn.training import (
     MAX_STEPS_PER_EXECUTION,
     _divisor_at_most,
@@ -124,7 +122,7 @@ def test_fast_model_augments_only_while_training():
     "kwargs, message",
     [
         ({"filters": ()}, "filters must be a tuple"),
-        ({"filters": (16, 0)}, "every entry of filters"),
+        ({"filters": (16, 0)}, r"filters\[1\] must be at least 1"),
         ({"augment": "yes"}, "augment must be True or False"),
         ({"input_shape": (8, 8, 3), "filters": (8, 8, 8, 8)}, "too small for create_model_fast"),
     ],
@@ -172,126 +170,3 @@ def test_cli_trains_the_fast_model_with_its_recipe(tiny_cifar, tmp_path, capsys)
     out = capsys.readouterr().out
     assert "for 2 epochs with its recipe (train_fast)" in out
     assert (tmp_path / "out" / "fast.keras").stat().st_size > 0
-
-
-# ------------------------------------------------------------------ planner
-
-CURVES = {
-    (40_000, 32): (0.50, 0.56, 0.59, 0.61, 0.62, 0.63, 0.635, 0.64, 0.645, 0.65),
-    (10_000, 32): (0.40, 0.47, 0.50, 0.52, 0.53, 0.54, 0.545, 0.55, 0.55, 0.55),
-    (40_000, 128): (0.42, 0.50, 0.54, 0.57, 0.59, 0.60, 0.61, 0.62, 0.625, 0.63),
-}
-
-
-def speed(train_32=10_000.0, train_128=15_000.0, validation=30_000.0):
-    return Speed({32: train_32, 128: train_128}, validation, 10.0)
-
-
-@pytest.fixture
-def curves(monkeypatch):
-    monkeypatch.setattr(planning, "INTRO_CURVES", CURVES)
-
-
-def test_plan_keeps_the_lessons_setting_when_it_fits(curves):
-    # 10 epochs x (4 s + 0.33 s) + 2 s = 45 s
-    plan = plan_training(1, speed())
-    assert (plan.n_train, plan.epochs, plan.batch_size) == (40_000, 10, 32)
-    assert plan.is_lesson_setting
-    assert plan.expected_val_accuracy == 0.65
-    assert plan.expected_seconds == pytest.approx(2 + 10 * (4 + 1 / 3))
-    assert "keep the lesson's settings" in plan.describe()
-    assert plan.command() == "cifar-cnn train intro --epochs 10"
-
-
-def test_plan_picks_the_most_accurate_run_that_fits(curves):
-    # 30 s: at batch 32, 6 epochs of 40,000 images (28 s, 0.63) beat 10,000 images (0.55)
-    # and batch 128 (0.61 in 9 epochs... 9 x 3 s + 2 = 29 s, 0.625): 0.63 wins.
-    plan = plan_training(0.5, speed())
-    assert (plan.n_train, plan.epochs, plan.batch_size) == (40_000, 6, 32)
-    assert plan.expected_seconds <= 30
-    assert plan.command() == "cifar-cnn train intro --epochs 6"
-    text = plan.describe()
-    assert "To fit in 0.5 minutes" in text and "epochs:          6" in text
-
-
-def test_plan_on_a_slow_machine_shrinks_the_data(curves):
-    slow = speed(train_32=1_000.0, train_128=1_200.0, validation=3_000.0)
-    plan = plan_training(1, slow)  # one epoch of 40,000 images alone takes 40 s
-    assert plan.n_train == 10_000
-    assert plan.command().startswith("cifar-cnn train intro --epochs ")
-    assert "--n-train 10000" in plan.command()
-    assert plan.to_dict()["n_train"] == 10_000
-
-
-def test_plan_says_when_nothing_fits(curves):
-    with pytest.raises(ValueError, match="too short for even one epoch.*give it at least"):
-        plan_training(0.05, speed(train_32=100.0, train_128=100.0, validation=300.0))
-
-
-@pytest.mark.parametrize("minutes", [0, -1, float("nan"), "5", True])
-def test_plan_needs_positive_minutes(minutes):
-    with pytest.raises(ValueError, match="minutes must be a positive number"):
-        plan_training(minutes, speed())
-
-
-def test_the_planners_curves_are_measured_ones():
-    """The shipped curves cover the lesson's setting and are accuracies, epoch by epoch."""
-    assert (planning.LESSON_N_TRAIN, planning.LESSON_BATCH_SIZE) in planning.INTRO_CURVES
-    for curve in planning.INTRO_CURVES.values():
-        assert len(curve) >= planning.LESSON_EPOCHS
-        assert all(0.1 < accuracy < 0.9 for accuracy in curve)
-
-
-def test_measure_speed_really_trains():
-    measured = planning.measure_speed(seconds=0.5, batch_sizes=(32,))
-    assert set(measured.train_images_per_second) == {32}
-    assert measured.train_images_per_second[32] > 0 and measured.validation_images_per_second > 0
-    assert measured.epoch_seconds(40_000, 32) > 0
-
-
-@pytest.mark.parametrize("kwargs", [{"seconds": 0}, {"batch_sizes": ()}, {"batch_sizes": (32, 0)}])
-def test_measure_speed_checks_its_arguments(kwargs):
-    with pytest.raises(ValueError):
-        planning.measure_speed(**kwargs)
-
-
-def test_cli_plan(capsys):
-    assert main(["plan", "--minutes", "30", "--seconds", "1", "--json"]) == 0
-    import json
-
-    plan = json.loads(capsys.readouterr().out)
-    assert plan["minutes"] == 30 and plan["batch_size"] in (32, 128)
-    assert plan["command"].startswith("cifar-cnn train intro")
-
-
-@pytest.mark.parametrize("value, message", [("0", "must be greater than 0"), ("soon", "expected a number")])
-def test_cli_plan_refuses_bad_minutes(value, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["plan", "--minutes", value])
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
-
-
-def test_plan_is_a_plain_record():
-    plan = Plan(5, 40_000, 10, 32, 45.0, 0.65, 45.0, speed())
-    assert plan.to_dict()["train_images_per_second"] == {"32": 10_000, "128": 15_000}
-
-
-def test_the_lessons_run_is_defined_once():
-    """train, load_cifar10, the command line, the planner and the doctor use cifar_cnn.lesson."""
-    import inspect
-
-    from cifar_cnn import lesson
-    from cifar_cnn.cli import build_parser
-    from cifar_cnn.data import load_cifar10
-
-    defaults = {k: p.default for k, p in inspect.signature(train).parameters.items()}
-    assert (defaults["epochs"], defaults["batch_size"], defaults["seed"]) == (lesson.EPOCHS, lesson.BATCH_SIZE, lesson.SEED)
-    assert inspect.signature(load_cifar10).parameters["n_val"].default == lesson.N_VAL
-    assert lesson.N_TRAIN == 50_000 - lesson.N_VAL  # all the training images not held out
-    train_args = build_parser().parse_args(["train", "intro"])
-    assert (train_args.n_val, train_args.seed) == (lesson.N_VAL, lesson.SEED)
-    assert (planning.LESSON_N_TRAIN, planning.LESSON_EPOCHS, planning.LESSON_BATCH_SIZE) == (
-        lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)
-    plan = plan_training(60, speed())
-    assert plan.lesson_seconds == speed().lesson_seconds() == speed().run_seconds(lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)

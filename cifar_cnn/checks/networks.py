@@ -168,13 +168,13 @@ def check_model_two_conv(model, input_shape=_SHAPE, num_classes=_CLASSES, *, fil
 @checker("Your model against create_model_vgg()")
 def check_model_vgg(
     model, input_shape=_SHAPE, num_classes=_CLASSES, *, filters=(16, 32, 64), convs_per_block=2,
-    dense_units=128, dropout=0.5,
+    dense_units=128, rate=0.5,
 ):
     """Compare with ``create_model_vgg`` built with the same arguments (204,570 parameters
     with the defaults)."""
     _check_shape_argument("check_model_vgg", input_shape, "filters")
     kwargs = {
         "input_shape": input_shape, "num_classes": num_classes, "filters": filters,
-        "convs_per_block": convs_per_block, "dense_units": dense_units, "dropout": dropout,
+        "convs_per_block": convs_per_block, "dense_units": dense_units, "rate": rate,
     }
     return model_lines(model, "create_model_vgg", kwargs)

@@ -20,7 +20,10 @@ One module per job: ``constants`` (class and file names), ``errors``,
 ``unpickle`` (the restricted unpickler), ``batches`` (reading and checking the
 files), ``locate`` (finding the folder), ``archive`` (installing a .tar.gz),
 ``download``, ``split`` (stratified subsets), ``load`` (:func:`load_cifar10`)
-and ``report`` (``verify`` and ``info``).
+and ``report`` (``verify`` and ``info``). What the modules share with each other
+(``batches.read_bytes``, ``errors.file_error``, ``locate.resolve_data_home``, ...) is a
+public name of its module; what a module keeps to itself starts with ``_``. The names
+in ``__all__`` below are the subpackage's API for learners and the command line.
 
 Importing this package does not import Keras or TensorFlow (seconds of start-up
 time); only :func:`download_cifar10` does, to use ``keras.utils.get_file``.

@@ -20,23 +20,23 @@ from pathlib import Path, PurePosixPath
 
 from .._files import give_default_permissions
 from .batches import (
-    _is_cifar10_folder,
-    _missing_files,
-    _parse_batch,
-    _parse_meta,
-    _read_bytes,
-    _validate_folder,
+    is_cifar10_folder,
+    missing_files,
+    parse_batch,
+    parse_meta,
+    read_bytes,
+    validate_folder,
 )
 from .constants import FOLDER_NAME, META_FILE, REQUIRED_FILES
-from .errors import DataError, _Invalid
-from .locate import _data_home
+from .errors import DataError, InvalidFile
+from .locate import resolve_data_home
 
 
 _ARCHIVE_FILES = frozenset(REQUIRED_FILES) | {"readme.html"}
 
 # Downloads and extractions in progress carry this prefix: it never equals
 # FOLDER_NAME, so a leftover from a killed process is never taken for data.
-_PARTIAL_PREFIX = "cifar-10-partial-"
+PARTIAL_PREFIX = "cifar-10-partial-"
 # The real batch files are 31 MB: a member far larger is a decompression
 # bomb or not CIFAR-10, and extracting it could fill the disk.
 _MAX_MEMBER_BYTES = 256 * 2**20
@@ -45,7 +45,7 @@ _MAX_MEMBER_BYTES = 256 * 2**20
 _STALE_AFTER_S = 3600
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -53,7 +53,7 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prepare_data_home(data_home: Path) -> None:
+def prepare_data_home(data_home: Path) -> None:
     try:
         data_home.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -68,10 +68,10 @@ def _prepare_data_home(data_home: Path) -> None:
         )
 
 
-def _remove_stale_partials(data_home: Path) -> None:
+def remove_stale_partials(data_home: Path) -> None:
     """Delete what killed downloads or extractions left in `data_home`."""
     now = time.time()
-    for entry in data_home.glob(_PARTIAL_PREFIX + "*"):
+    for entry in data_home.glob(PARTIAL_PREFIX + "*"):
         try:
             if now - entry.lstat().st_mtime < _STALE_AFTER_S:
                 continue  # may belong to a download running right now
@@ -161,7 +161,7 @@ def _extract_checked(archive: Path, into: Path) -> None:
             f"The archive {archive} is truncated or corrupt ({type(e).__name__}: {e}). "
             "Get a fresh copy of the archive."
         ) from None
-    missing = _missing_files(into)
+    missing = missing_files(into)
     if missing:
         raise DataError(
             f"The archive {archive} is not the CIFAR-10 python archive: it lacks "
@@ -169,10 +169,10 @@ def _extract_checked(archive: Path, into: Path) -> None:
             f"({_wrong_archive_hint(top_level)})."
         )
     for name in REQUIRED_FILES:
-        parse = _parse_meta if name == META_FILE else _parse_batch
+        parse = parse_meta if name == META_FILE else parse_batch
         try:
-            parse(_read_bytes(into / name))
-        except _Invalid as e:
+            parse(read_bytes(into / name))
+        except InvalidFile as e:
             raise DataError(
                 f"The archive {archive} cannot be used: its member {FOLDER_NAME}/{name} "
                 f"{e}. Get a fresh copy of the archive."
@@ -185,7 +185,7 @@ def _publish(staged: Path, destination: Path) -> None:
         os.replace(staged, destination)
     except OSError:
         # Another process may have installed the data meanwhile; reuse it.
-        if _is_cifar10_folder(destination):
+        if is_cifar10_folder(destination):
             return
         raise
 
@@ -224,24 +224,24 @@ def install_archive(
         links, devices), or an existing but invalid destination.
     """
     archive = Path(archive_path).expanduser().absolute()
-    data_home = _data_home(data_home)
+    data_home = resolve_data_home(data_home)
     destination = data_home / FOLDER_NAME
     if destination.exists() or destination.is_symlink():
-        _validate_folder(destination)  # its error says to delete the folder
+        validate_folder(destination)  # its error says to delete the folder
         return destination
     if not archive.is_file():
         raise DataError(f"The archive {archive} does not exist or is not a file.")
     if sha256 is not None:
-        actual = _sha256_of(archive)
+        actual = sha256_of(archive)
         if actual != sha256.lower():
             raise DataError(
                 f"The archive {archive} has SHA-256 {actual}, but {sha256} was expected: "
                 "it is incomplete, corrupted or not the official CIFAR-10 archive. "
                 "Get a fresh copy of the archive."
             )
-    _prepare_data_home(data_home)
-    _remove_stale_partials(data_home)
-    staged = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=data_home))
+    prepare_data_home(data_home)
+    remove_stale_partials(data_home)
+    staged = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=data_home))
     try:
         give_default_permissions(staged, directory=True)
         _extract_checked(archive, staged)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .constants import CLASS_NAMES, META_FILE, REQUIRED_FILES, TEST_FILE, TRAIN_FILES
-from .errors import _FOLDER_FIX, _PERMISSION_FIX, DataError, _file_error, _Invalid
-from .unpickle import _unpickle, as_array, describe_array, is_array
+from .errors import FOLDER_FIX, PERMISSION_FIX, DataError, file_error, InvalidFile
+from .unpickle import restricted_unpickle, as_array, describe_array, is_array
 
 
 _CIFAR100_FILES = ("train", "test", "meta")
@@ -32,7 +32,7 @@ MAX_META_BYTES = 64 * 2**10
 MAX_IMAGES_PER_BATCH = 10_000
 
 
-def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes, if it is a regular file of at most `limit` bytes.
 
     The default limit depends on the name: batches.meta is tiny, a batch is not.
@@ -43,28 +43,28 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise _Invalid("is missing") from None
+        raise InvalidFile("is missing") from None
     except PermissionError:
-        raise _Invalid("cannot be read: permission denied", fix=_PERMISSION_FIX) from None
+        raise InvalidFile("cannot be read: permission denied", fix=PERMISSION_FIX) from None
     except OSError as e:
-        raise _Invalid(f"cannot be read ({e.strerror or e})") from None
+        raise InvalidFile(f"cannot be read ({e.strerror or e})") from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if stat.S_ISDIR(info.st_mode):
-            raise _Invalid("is a folder, not a file")
+            raise InvalidFile("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise _Invalid("is not a regular file (a pipe, socket or device has taken its name)")
+            raise InvalidFile("is not a regular file (a pipe, socket or device has taken its name)")
         if info.st_size > limit:
-            raise _Invalid(
+            raise InvalidFile(
                 f"is {info.st_size:,} bytes, larger than any CIFAR-10 file "
                 f"(at most {limit:,} bytes), so it was not read"
             )
         try:
             data = f.read(limit + 1)
         except OSError as e:
-            raise _Invalid(f"cannot be read ({e.strerror or e})") from None
+            raise InvalidFile(f"cannot be read ({e.strerror or e})") from None
     if len(data) > limit:  # it grew while being read
-        raise _Invalid(f"is larger than any CIFAR-10 file (at most {limit:,} bytes), so it was not read")
+        raise InvalidFile(f"is larger than any CIFAR-10 file (at most {limit:,} bytes), so it was not read")
     return data
 
 
@@ -74,7 +74,7 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
 def _str_keys(obj: object, what: str) -> dict:
     """The pickled dict with its keys as str (originals use bytes keys)."""
     if not isinstance(obj, dict):
-        raise _Invalid(f"holds a {type(obj).__name__}, not the dict of a CIFAR-10 {what}")
+        raise InvalidFile(f"holds a {type(obj).__name__}, not the dict of a CIFAR-10 {what}")
     return {
         (k.decode("latin-1") if isinstance(k, bytes) else k): v
         for k, v in obj.items()
@@ -87,8 +87,8 @@ def _require_keys(d: dict, keys: tuple[str, ...], cifar100_key: str) -> None:
     if not missing:
         return
     if cifar100_key in d:
-        raise _Invalid(f"looks like a CIFAR-100 file (it has '{cifar100_key}'), not CIFAR-10")
-    raise _Invalid(f"has no {' or '.join(repr(k) for k in missing)} entry (it has {sorted(d)})")
+        raise InvalidFile(f"looks like a CIFAR-100 file (it has '{cifar100_key}'), not CIFAR-10")
+    raise InvalidFile(f"has no {' or '.join(repr(k) for k in missing)} entry (it has {sorted(d)})")
 
 
 def _describe(value: object) -> str:
@@ -101,16 +101,16 @@ def _images(data: object) -> np.ndarray:
     """(n, 3072) planes of 1024 R, 1024 G, 1024 B values -> (n, 32, 32, 3) uint8."""
     expected = f"expected a uint8 array of shape (n, {_IMAGE_SIZE})"
     if not is_array(data):
-        raise _Invalid(f"holds image data that is {_describe(data)}; {expected}")
+        raise InvalidFile(f"holds image data that is {_describe(data)}; {expected}")
     # Built here from the raw bytes, with this package's dtype: numpy never sees the
     # file's own description of the array.
     array = as_array(data)
     if array.dtype != np.uint8 or array.ndim != 2 or array.shape[1] != _IMAGE_SIZE:
-        raise _Invalid(f"holds image data that is {_describe(array)}; {expected}")
+        raise InvalidFile(f"holds image data that is {_describe(array)}; {expected}")
     if array.shape[0] == 0:
-        raise _Invalid("holds no images")
+        raise InvalidFile("holds no images")
     if array.shape[0] > MAX_IMAGES_PER_BATCH:
-        raise _Invalid(
+        raise InvalidFile(
             f"holds {array.shape[0]:,} images; a CIFAR-10 batch holds at most {MAX_IMAGES_PER_BATCH:,}"
         )
     # The copy makes the array contiguous (fast to train on) and writable.
@@ -121,45 +121,45 @@ def _labels(raw: object, n: int) -> np.ndarray:
     """Labels as int64 (n,), checked to be n whole numbers in 0-9."""
     if isinstance(raw, (list, tuple)):
         if not all(type(v) is int for v in raw):
-            raise _Invalid("has labels that are not whole numbers")
+            raise InvalidFile("has labels that are not whole numbers")
         # Checked in Python first: a huge int would overflow int64.
         bad = [v for v in raw if not 0 <= v <= 9]
         if bad:
-            raise _Invalid(f"has labels outside 0-9 (e.g. {bad[0]})")
+            raise InvalidFile(f"has labels outside 0-9 (e.g. {bad[0]})")
         raw = np.array(raw, dtype=np.int64)
     elif is_array(raw):
         raw = as_array(raw)  # integer types only, built from the raw bytes
     else:
-        raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")
+        raise InvalidFile(f"holds labels that are {_describe(raw)}; expected a list of ints")
     if raw.ndim != 1 or raw.dtype.kind not in "iu":
-        raise _Invalid(f"holds labels that are {_describe(raw)}; expected a list of ints")
+        raise InvalidFile(f"holds labels that are {_describe(raw)}; expected a list of ints")
     if len(raw) != n:
-        raise _Invalid(f"has {len(raw)} labels for {n} images")
+        raise InvalidFile(f"has {len(raw)} labels for {n} images")
     out_of_range = raw[(raw < 0) | (raw > 9)]
     if out_of_range.size:
-        raise _Invalid(f"has labels outside 0-9 (e.g. {out_of_range[0]})")
+        raise InvalidFile(f"has labels outside 0-9 (e.g. {out_of_range[0]})")
     return raw.astype(np.int64)
 
 
-def _parse_batch(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    d = _str_keys(_unpickle(data), "batch")
+def parse_batch(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    d = _str_keys(restricted_unpickle(data), "batch")
     _require_keys(d, ("data", "labels"), cifar100_key="fine_labels")
     images = _images(d["data"])
     return images, _labels(d["labels"], len(images))
 
 
-def _parse_meta(data: bytes) -> tuple[str, ...]:
-    d = _str_keys(_unpickle(data), "batches.meta")
+def parse_meta(data: bytes) -> tuple[str, ...]:
+    d = _str_keys(restricted_unpickle(data), "batches.meta")
     _require_keys(d, ("label_names",), cifar100_key="fine_label_names")
     names = d["label_names"]
     if not isinstance(names, (list, tuple)) or len(names) != len(CLASS_NAMES):
-        raise _Invalid(f"should list {len(CLASS_NAMES)} class names, but holds {_describe(names)}")
+        raise InvalidFile(f"should list {len(CLASS_NAMES)} class names, but holds {_describe(names)}")
     try:
         names = tuple(n.decode("utf-8") if isinstance(n, bytes) else n for n in names)
     except UnicodeDecodeError:
-        raise _Invalid("has class names that are not text") from None
+        raise InvalidFile("has class names that are not text") from None
     if not all(isinstance(n, str) and n for n in names):
-        raise _Invalid("has class names that are not text")
+        raise InvalidFile("has class names that are not text")
     return names
 
 
@@ -186,9 +186,9 @@ def read_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """
     path = Path(path)
     try:
-        return _parse_batch(_read_bytes(path))
-    except _Invalid as e:
-        raise _file_error(path, e) from None
+        return parse_batch(read_bytes(path))
+    except InvalidFile as e:
+        raise file_error(path, e) from None
 
 
 def read_class_names(folder: str | os.PathLike) -> tuple[str, ...]:
@@ -201,35 +201,35 @@ def read_class_names(folder: str | os.PathLike) -> tuple[str, ...]:
     if path.is_dir():
         path = path / META_FILE
     try:
-        return _parse_meta(_read_bytes(path))
-    except _Invalid as e:
-        raise _file_error(path, e) from None
+        return parse_meta(read_bytes(path))
+    except InvalidFile as e:
+        raise file_error(path, e) from None
 
 
 # ------------------------------------------------------------ whole folders
 
 
-def _missing_files(folder: Path) -> list[str]:
+def missing_files(folder: Path) -> list[str]:
     return [name for name in REQUIRED_FILES if not (folder / name).is_file()]
 
 
-def _is_cifar10_folder(folder: Path) -> bool:
+def is_cifar10_folder(folder: Path) -> bool:
     """Cheap check: are all the files there?  (Contents are checked on reading.)"""
-    return folder.is_dir() and not _missing_files(folder)
+    return folder.is_dir() and not missing_files(folder)
 
 
-def _looks_like_cifar100(folder: Path) -> bool:
+def looks_like_cifar100(folder: Path) -> bool:
     return all((folder / name).is_file() for name in _CIFAR100_FILES) or (
         folder / "cifar-100-python"
     ).is_dir()
 
 
-def _require_complete(folder: Path) -> None:
-    missing = _missing_files(folder)
+def require_complete(folder: Path) -> None:
+    missing = missing_files(folder)
     if not missing:
         return
-    fix = _FOLDER_FIX.format(folder=folder)
-    if _looks_like_cifar100(folder):
+    fix = FOLDER_FIX.format(folder=folder)
+    if looks_like_cifar100(folder):
         raise DataError(
             f"{folder} holds CIFAR-100 (files train, test, meta), not CIFAR-10.\nTo fix it: {fix}."
         )
@@ -239,9 +239,9 @@ def _require_complete(folder: Path) -> None:
     )
 
 
-def _validate_folder(folder: Path) -> None:
+def validate_folder(folder: Path) -> None:
     """Read every file of `folder` (one at a time), raising DataError on the first problem."""
-    _require_complete(folder)
+    require_complete(folder)
     read_class_names(folder)
     for name in (*TRAIN_FILES, TEST_FILE):
         read_batch(folder / name)
@@ -262,7 +262,7 @@ def load_raw(
     number of images.  Raises DataError naming missing or damaged files.
     """
     folder = Path(folder)
-    _require_complete(folder)
+    require_complete(folder)
     class_names = read_class_names(folder)
     # Every batch decodes to (n, 32, 32, 3), so the batches always concatenate.
     train = [read_batch(folder / name) for name in TRAIN_FILES]

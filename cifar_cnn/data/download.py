@@ -14,16 +14,16 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 
 from .archive import (
-    _PARTIAL_PREFIX,
-    _prepare_data_home,
-    _remove_stale_partials,
-    _sha256_of,
+    PARTIAL_PREFIX,
+    prepare_data_home,
+    remove_stale_partials,
+    sha256_of,
     install_archive,
 )
-from .batches import _validate_folder
+from .batches import validate_folder
 from .constants import FOLDER_NAME
-from .errors import DataError, DataNotFoundError, _how_to_provide
-from .locate import _data_home, _find_in
+from .errors import DataError, DataNotFoundError, how_to_provide
+from .locate import resolve_data_home, find_in
 
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -53,7 +53,7 @@ def _fetch(url: str, target: Path, progress: bool) -> Path:
             )
     except Exception as e:
         reason = f"Downloading {url} failed: {_network_error(e)}."
-        raise DataNotFoundError(_how_to_provide(target.parent, reason)) from e
+        raise DataNotFoundError(how_to_provide(target.parent, reason)) from e
     return Path(path)
 
 
@@ -102,21 +102,21 @@ def download_cifar10(
         The download arrived with the wrong checksum (it is deleted), or the
         data in the cache is damaged.
     """
-    data_home = _data_home(data_home)
-    existing = _find_in(data_home)
+    data_home = resolve_data_home(data_home)
+    existing = find_in(data_home)
     if existing is None and (data_home / FOLDER_NAME).exists():
         existing = data_home / FOLDER_NAME  # damaged: say so before downloading
     if existing is not None:
-        _validate_folder(existing)
+        validate_folder(existing)
         return existing
-    _prepare_data_home(data_home)
-    _remove_stale_partials(data_home)
+    prepare_data_home(data_home)
+    remove_stale_partials(data_home)
     # A unique name per download: concurrent downloads do not collide, and a
     # killed one leaves a file named as partial, never as the archive.
-    target = archive = data_home / f"{_PARTIAL_PREFIX}{uuid.uuid4().hex[:12]}.tar.gz"
+    target = archive = data_home / f"{PARTIAL_PREFIX}{uuid.uuid4().hex[:12]}.tar.gz"
     try:
         archive = _fetch(url, target, progress)
-        if sha256 is not None and _sha256_of(archive) != sha256.lower():
+        if sha256 is not None and sha256_of(archive) != sha256.lower():
             raise DataError(
                 f"The file downloaded from {url} does not have the expected SHA-256 "
                 f"({sha256}): it was corrupted in transit or tampered with. It has been "

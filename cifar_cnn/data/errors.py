@@ -10,7 +10,7 @@ from pathlib import Path
 from .constants import ENV_VAR, FOLDER_NAME
 
 
-_FOLDER_FIX = (
+FOLDER_FIX = (
     "delete the folder {folder} and run `cifar-cnn data download` again, "
     f"or point {ENV_VAR} at an intact copy"
 )
@@ -27,7 +27,7 @@ class DataNotFoundError(DataError, FileNotFoundError):
     """No CIFAR-10 data anywhere, and it could not be downloaded."""
 
 
-class _Invalid(Exception):
+class InvalidFile(Exception):
     """What is wrong inside one file; the caller adds which file and the fix.
 
     ``fix`` replaces the usual advice (a fresh copy of the data) when the file
@@ -39,23 +39,23 @@ class _Invalid(Exception):
         self.fix = fix
 
 
-def _fix_for(path: Path, problem: _Invalid | str) -> str:
+def fix_for(path: Path, problem: InvalidFile | str) -> str:
     fix = getattr(problem, "fix", None)
-    return fix.format(path=path, folder=path.parent) if fix else _FOLDER_FIX.format(folder=path.parent)
+    return fix.format(path=path, folder=path.parent) if fix else FOLDER_FIX.format(folder=path.parent)
 
 
-def _file_error(path: Path, problem: _Invalid | str) -> DataError:
-    return DataError(f"CIFAR-10 file {path} {problem}.\nTo fix it: {_fix_for(path, problem)}.")
+def file_error(path: Path, problem: InvalidFile | str) -> DataError:
+    return DataError(f"CIFAR-10 file {path} {problem}.\nTo fix it: {fix_for(path, problem)}.")
 
 
 # Advice for a file that is there but cannot be read: the data is not at fault.
-_PERMISSION_FIX = (
+PERMISSION_FIX = (
     "give your user permission to read it (e.g. `chmod a+r {path}` on Linux or macOS, "
     f"or ask whoever installed it), or point {ENV_VAR} at a copy you can read"
 )
 
 
-def _three_ways(data_home: Path) -> str:
+def three_ways(data_home: Path) -> str:
     """Every way to give this package the data, for messages."""
     path = "/path/to/" + FOLDER_NAME
     return (
@@ -70,5 +70,5 @@ def _three_ways(data_home: Path) -> str:
     )
 
 
-def _how_to_provide(data_home: Path, reason: str) -> str:
-    return f"CIFAR-10 data not found. {reason}\n{_three_ways(data_home)}"
+def how_to_provide(data_home: Path, reason: str) -> str:
+    return f"CIFAR-10 data not found. {reason}\n{three_ways(data_home)}"

@@ -8,12 +8,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..lesson import SEED
+from ..validation import check_count
 from .batches import load_raw
 from .constants import ENV_VAR
 from .download import download_cifar10
-from .errors import DataNotFoundError, _how_to_provide
-from .locate import _data_home, find_data_dir
-from .split import _check_count, _split, stratified_indices
+from .errors import DataNotFoundError, how_to_provide
+from .locate import resolve_data_home, find_data_dir
+from .split import split_train_val, stratified_indices
 
 
 class CIFAR10(NamedTuple):
@@ -39,11 +41,11 @@ class CIFAR10(NamedTuple):
 def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     """Check load_cifar10's arguments before any disk access; return the dtype."""
     if n_train is not None:
-        _check_count("n_train", n_train)
-    _check_count("n_val", n_val, minimum=0)
+        check_count("n_train", n_train)
+    check_count("n_val", n_val, minimum=0)
     if n_test is not None:
-        _check_count("n_test", n_test)
-    _check_count("seed", seed, minimum=0)
+        check_count("n_test", n_test)
+    check_count("seed", seed, minimum=0)
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -82,12 +84,12 @@ def _locate(data_dir, data_home, download_if_missing: bool) -> Path:
     if folder is not None:
         return folder
     if not download_if_missing:
-        home = _data_home(data_home)
+        home = resolve_data_home(data_home)
         reason = (
             f"It is not in the Keras cache ({home}), {ENV_VAR} is not set, and "
             "download_if_missing=False."
         )
-        raise DataNotFoundError(_how_to_provide(home, reason))
+        raise DataNotFoundError(how_to_provide(home, reason))
     return download_cifar10(data_home)
 
 
@@ -109,7 +111,7 @@ def load_cifar10(
     n_train: int | None = None,
     n_val: int = 10_000,
     n_test: int | None = None,
-    seed: int = 42,
+    seed: int = SEED,
     dtype: str = "float32",
     one_hot: bool = False,
     download_if_missing: bool = True,
@@ -135,7 +137,7 @@ def load_cifar10(
     n_test : int, optional
         Use a stratified subset of this many test images; default all 10,000
         in the original order.
-    seed : int, default 42
+    seed : int, default 42 (``cifar_cnn.lesson.SEED``)
         Chooses the validation set and the subsets.
     dtype : {"float32", "uint8"}
         float32 scales pixels to [0, 1]; uint8 keeps the raw values 0-255.
@@ -164,7 +166,7 @@ def load_cifar10(
     folder = _locate(data_dir, data_home, download_if_missing)
     (x_all, y_all), (x_test, y_test), class_names = load_raw(folder)
     _check_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
-    train, val = _split(y_all, n_train, n_val, seed)
+    train, val = split_train_val(y_all, n_train, n_val, seed)
     if n_test is not None:
         test = stratified_indices(y_test, n_test, seed)
         x_test, y_test = x_test[test], y_test[test]

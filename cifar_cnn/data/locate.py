@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .batches import _is_cifar10_folder, _looks_like_cifar100, _missing_files
+from .batches import is_cifar10_folder, looks_like_cifar100, missing_files
 from .constants import ENV_VAR, FOLDER_NAME, REQUIRED_FILES
 from .errors import DataError
 
@@ -42,16 +42,16 @@ def default_data_home() -> Path:
     return base / ".keras" / "datasets"
 
 
-def _data_home(data_home: str | os.PathLike | None) -> Path:
+def resolve_data_home(data_home: str | os.PathLike | None) -> Path:
     if data_home is None:
         return default_data_home().absolute()
     return Path(data_home).expanduser().absolute()
 
 
-def _find_in(parent: Path) -> Path | None:
+def find_in(parent: Path) -> Path | None:
     """The CIFAR-10 folder inside `parent`, in any layout Keras leaves behind."""
     for layout in _KERAS_LAYOUTS:
-        if _is_cifar10_folder(parent / layout):
+        if is_cifar10_folder(parent / layout):
             return parent / layout
     return None
 
@@ -67,10 +67,10 @@ def _not_a_cifar10_folder(path: Path) -> str:
                 f"(tar xzf {path.name}) and point at the {FOLDER_NAME} folder inside"
             )
         return f"{path}, which is a file, not a folder"
-    if _looks_like_cifar100(path):
+    if looks_like_cifar100(path):
         return f"{path}, which holds CIFAR-100 (train, test, meta), not CIFAR-10"
     inner = path / FOLDER_NAME if (path / FOLDER_NAME).is_dir() else path
-    missing = _missing_files(inner)
+    missing = missing_files(inner)
     if len(missing) < len(REQUIRED_FILES):
         return f"{inner}, which is incomplete: it lacks {', '.join(missing)}"
     return (
@@ -82,9 +82,9 @@ def _not_a_cifar10_folder(path: Path) -> str:
 def _explicit_folder(path: str | os.PathLike, what: str) -> Path:
     """The folder an explicit setting names: the data folder itself or its parent."""
     path = Path(path).expanduser().absolute()
-    if _is_cifar10_folder(path):
+    if is_cifar10_folder(path):
         return path
-    inside = _find_in(path) if path.is_dir() else None
+    inside = find_in(path) if path.is_dir() else None
     if inside is not None:
         return inside
     # Never fall back to another source: the user asked for this one.
@@ -125,7 +125,7 @@ def find_data_dir(
     env_value = os.environ.get(ENV_VAR)
     if env_value:
         return _explicit_folder(env_value, f"The environment variable {ENV_VAR}"), ENV_VAR
-    folder = _find_in(_data_home(data_home))
+    folder = find_in(resolve_data_home(data_home))
     if folder is not None:
         return folder, "keras cache"
     return None, ""

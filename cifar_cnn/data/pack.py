@@ -24,12 +24,12 @@ import zlib
 from pathlib import Path
 
 from .._files import atomic_path, remove_stale_partials
-from .archive import _sha256_of, install_archive
-from .batches import _parse_batch, _parse_meta, _read_bytes, _require_complete
+from .archive import sha256_of, install_archive
+from .batches import parse_batch, parse_meta, read_bytes, require_complete
 from .constants import FOLDER_NAME, META_FILE
 from .download import OFFICIAL_SHA256
-from .errors import DataError, DataNotFoundError, _file_error, _how_to_provide, _Invalid
-from .locate import _data_home, find_data_dir
+from .errors import DataError, DataNotFoundError, file_error, how_to_provide, InvalidFile
+from .locate import resolve_data_home, find_data_dir
 
 __all__ = ["ARCHIVE_NAME", "pack_data", "install_packed", "read_sha256_file"]
 
@@ -49,7 +49,7 @@ _MTIME = 1_244_000_000  # fixed (June 2009, as in the official archive): reprodu
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def _archive_target(archive_path: str | os.PathLike) -> Path:
+def archive_target(archive_path: str | os.PathLike) -> Path:
     """The archive's path: `archive_path`, or ARCHIVE_NAME inside it when it is a folder."""
     path = Path(archive_path).expanduser().absolute()
     if path.is_dir():
@@ -69,13 +69,13 @@ def _checked_bytes(folder: Path, name: str) -> bytes:
     """The bytes of one data file, read once and checked; DataError if damaged."""
     path = folder / name
     try:
-        data = _read_bytes(path)
+        data = read_bytes(path)
         if name == META_FILE:
-            _parse_meta(data)
+            parse_meta(data)
         elif name != "readme.html":
-            _parse_batch(data)
-    except _Invalid as e:
-        raise _file_error(path, e) from None
+            parse_batch(data)
+    except InvalidFile as e:
+        raise file_error(path, e) from None
     return data
 
 
@@ -138,10 +138,10 @@ def pack_data(archive_path: str | os.PathLike, data_dir: str | os.PathLike | Non
     """
     folder, _ = find_data_dir(data_dir)
     if folder is None:
-        home = _data_home(None)
-        raise DataNotFoundError(_how_to_provide(home, "There is no data to pack."))
-    _require_complete(folder)
-    target = _archive_target(archive_path)
+        home = resolve_data_home(None)
+        raise DataNotFoundError(how_to_provide(home, "There is no data to pack."))
+    require_complete(folder)
+    target = archive_target(archive_path)
     if target.parent.resolve() == folder.resolve():
         raise ValueError(
             f"{target} would be written inside the data folder it packs: choose another "
@@ -154,7 +154,7 @@ def pack_data(archive_path: str | os.PathLike, data_dir: str | os.PathLike | Non
     try:
         with atomic_path(target) as tmp:
             _write_archive(folder, tmp)
-            sha256 = _sha256_of(tmp)
+            sha256 = sha256_of(tmp)
             # The old checksum would not match the new archive: remove it before the swap.
             checksum_file.unlink(missing_ok=True)
         with atomic_path(checksum_file) as tmp:
@@ -259,7 +259,7 @@ def install_packed(
     elif checksum_file.is_file():
         expected = read_sha256_file(checksum_file)
         how = f"SHA-256 matches {checksum_file.name}"
-    actual = _sha256_of(archive)
+    actual = sha256_of(archive)
     if expected is None:
         if actual == OFFICIAL_SHA256:
             how = "SHA-256 is the official CIFAR-10 archive's"

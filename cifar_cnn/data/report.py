@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .batches import _missing_files, _parse_batch, _parse_meta, _read_bytes, load_raw
+from .batches import missing_files, parse_batch, parse_meta, read_bytes, load_raw
 from .constants import (
     CLASS_NAMES,
     ENV_VAR,
@@ -20,15 +20,15 @@ from .constants import (
     TRAIN_FILES,
 )
 from .errors import (
-    _FOLDER_FIX,
+    FOLDER_FIX,
     DataError,
     DataNotFoundError,
-    _fix_for,
-    _how_to_provide,
-    _Invalid,
-    _three_ways,
+    fix_for,
+    how_to_provide,
+    InvalidFile,
+    three_ways,
 )
-from .locate import _data_home, _find_in, default_data_home, find_data_dir
+from .locate import resolve_data_home, find_in, default_data_home, find_data_dir
 
 
 # MD5 of each extracted file of the official archive (the values torchvision checks).
@@ -116,22 +116,22 @@ def _check_file(folder: Path, name: str) -> FileCheck:
     path = folder / name
     if not path.is_file():
         return FileCheck(name, False, None, None, False, "MISSING")
-    fix = _FOLDER_FIX.format(folder=folder)
+    fix = FOLDER_FIX.format(folder=folder)
     try:
-        data = _read_bytes(path)
-    except _Invalid as e:
-        return FileCheck(name, False, None, None, False, f"UNREADABLE: the file {e}. fix: {_fix_for(path, e)}")
+        data = read_bytes(path)
+    except InvalidFile as e:
+        return FileCheck(name, False, None, None, False, f"UNREADABLE: the file {e}. fix: {fix_for(path, e)}")
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     official = md5 == OFFICIAL_MD5[name]
     n_images = counts = None
     try:
         if name == META_FILE:
-            _parse_meta(data)
+            parse_meta(data)
         else:
-            _, labels = _parse_batch(data)
+            _, labels = parse_batch(data)
             n_images = len(labels)
             counts = tuple(int(c) for c in np.bincount(labels, minlength=len(CLASS_NAMES)))
-    except _Invalid as e:
+    except InvalidFile as e:
         return FileCheck(name, False, None, md5, official, f"CORRUPT: the file {e}. fix: {fix}")
     message = "ok" if official else "valid, but not the official file (checksum differs)"
     return FileCheck(name, True, n_images, md5, official, message, counts)
@@ -139,9 +139,9 @@ def _check_file(folder: Path, name: str) -> FileCheck:
 
 def _folder_to_verify(folder: Path) -> Path:
     """`folder`, or the data folder inside it when `folder` is its parent."""
-    if len(_missing_files(folder)) < len(REQUIRED_FILES):
+    if len(missing_files(folder)) < len(REQUIRED_FILES):
         return folder  # it has some CIFAR-10 files: report on it
-    inner = _find_in(folder)
+    inner = find_in(folder)
     if inner is None and (folder / FOLDER_NAME).is_dir():
         inner = folder / FOLDER_NAME  # incomplete: verify says what is missing
     return inner or folder
@@ -165,7 +165,7 @@ def verify(folder: str | os.PathLike | None = None) -> VerifyReport:
         found, _ = find_data_dir()
         if found is None:
             home = default_data_home()
-            raise DataNotFoundError(_how_to_provide(home, "There is no folder to verify."))
+            raise DataNotFoundError(how_to_provide(home, "There is no folder to verify."))
         folder = found
     folder = Path(folder).expanduser().absolute()
     if not folder.is_dir():
@@ -192,7 +192,7 @@ def info(data_dir: str | os.PathLike | None = None, *, data_home=None) -> dict:
         ``env_var``, ``env_value`` and ``error`` (the message of a problem
         found on the way, or None).  Never raises DataError.
     """
-    home = _data_home(data_home)
+    home = resolve_data_home(data_home)
     result = {
         "found": False,
         "folder": None,
@@ -233,5 +233,5 @@ def format_info(d: dict) -> str:
     if d["error"]:
         lines.append(f"Problem: {d['error']}")
     elif not d["found"]:
-        lines.append(_three_ways(Path(d["keras_cache"])))
+        lines.append(three_ways(Path(d["keras_cache"])))
     return "\n".join(lines)

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _check_count(name: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a whole number, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+from ..validation import check_count
 
 
 def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
@@ -41,7 +34,7 @@ def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be one-dimensional, got shape {labels.shape}.")
-    _check_count("n", n)
+    check_count("n", n)
     if n > len(labels):
         raise ValueError(
             f"Cannot take {n} items from {len(labels)}: n must be at most {len(labels)}."
@@ -59,7 +52,7 @@ def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
-def _split(
+def split_train_val(
     y: np.ndarray, n_train: int | None, n_val: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation indices, each in the original order."""

@@ -24,7 +24,7 @@ import pickletools
 
 import numpy as np
 
-from .errors import _Invalid
+from .errors import InvalidFile
 
 
 class _Forbidden(Exception):
@@ -61,16 +61,16 @@ def _check_opcodes(data: bytes) -> None:
         name = opcode.name
         count += 1
         if count > MAX_OPCODES:
-            raise _Invalid(
+            raise InvalidFile(
                 f"is not a CIFAR-10 batch: it holds over {MAX_OPCODES:,} pickle opcodes "
                 "(a real batch holds about 30,000)"
             )
         if name in _REFUSED_OPCODES:
             raise _Forbidden(f"the pickle opcode {name}")
         if name in _MEMO_PUTS and arg > MAX_MEMO_INDEX:
-            raise _Invalid(f"is corrupt (a pickle memo index of {arg:,})")
+            raise InvalidFile(f"is corrupt (a pickle memo index of {arg:,})")
         if name == "FRAME" and arg > len(data) - pos:
-            raise _Invalid(f"is truncated or corrupt (a pickle frame of {arg:,} bytes in a {len(data):,}-byte file)")
+            raise InvalidFile(f"is truncated or corrupt (a pickle frame of {arg:,} bytes in a {len(data):,}-byte file)")
 
 
 # ------------------------------------------------- what the pickle describes
@@ -112,21 +112,21 @@ class _Dtype:
 
     def __setstate__(self, state):
         if self.has_state:
-            raise _Invalid("is corrupt (an array type described twice)")
+            raise InvalidFile("is corrupt (an array type described twice)")
         self.state, self.has_state = state, True
 
     def resolve(self) -> np.dtype:
         """This package's own dtype for the description, if it is a plain integer type."""
         name = self.name
         if not isinstance(name, str) or len(name) > 8:
-            raise _Invalid(f"contains an array of an unknown type ({_text(name)})")
+            raise InvalidFile(f"contains an array of an unknown type ({_text(name)})")
         if name in _OTHER_DTYPES:
-            raise _Invalid(
+            raise InvalidFile(
                 f"contains an array of type {_OTHER_DTYPES[name]}, but CIFAR-10 files "
                 "hold only uint8 pixels and integer labels"
             )
         if name not in _INTEGER_DTYPES:
-            raise _Invalid(f"contains an array of an unknown type ({_text(name)})")
+            raise InvalidFile(f"contains an array of an unknown type ({_text(name)})")
         dtype = _INTEGER_DTYPES[name]
         # numpy pickles a plain integer type's state as exactly this tuple, with its
         # byte order second ("|" for one byte); anything else (flags, fields, sizes)
@@ -142,13 +142,13 @@ class _Dtype:
             and all(type(v) is int for v in state[5:])
             and state[5:] == (-1, -1, 0)
         ):
-            raise _Invalid(f"holds a damaged description of its {dtype} array type")
+            raise InvalidFile(f"holds a damaged description of its {dtype} array type")
         order = state[1].decode("latin-1") if isinstance(state[1], bytes) else state[1]
         if dtype.itemsize == 1 and order == "|":
             return dtype
         if dtype.itemsize > 1 and order in ("<", ">"):
             return dtype.newbyteorder(order)
-        raise _Invalid(f"holds a damaged description of its {dtype} array type")
+        raise InvalidFile(f"holds a damaged description of its {dtype} array type")
 
 
 def _make_dtype(name, align=False, copy=True):
@@ -165,7 +165,7 @@ class _Array:
 
     def __setstate__(self, state):
         if self.has_state:
-            raise _Invalid("is corrupt (an array filled twice)")
+            raise InvalidFile("is corrupt (an array filled twice)")
         self.state, self.has_state = state, True
 
     def describe(self) -> str:
@@ -185,7 +185,7 @@ def _reconstruct(subtype, shape, typecode):
         raise _Forbidden("numpy _reconstruct of a non-ndarray type")
     # numpy always pickles an empty array here and fills it by BUILD.
     if type(shape) is not tuple or shape != (0,) or typecode not in (b"b", "b"):
-        raise _Invalid("is corrupt (an array pickled in an unknown way)")
+        raise InvalidFile("is corrupt (an array pickled in an unknown way)")
     return _Array()
 
 
@@ -194,17 +194,17 @@ def _frombuffer(buffer, dtype, shape, order):
     if isinstance(order, bytes):
         order = order.decode("latin-1")
     if order not in ("C", "F"):
-        raise _Invalid("is corrupt (an array with an unknown memory order)")
+        raise InvalidFile("is corrupt (an array with an unknown memory order)")
     return _Array((1, shape, dtype, order == "F", buffer))
 
 
 def _scalar(dtype, data=None):
     """A pickled numpy integer (e.g. a label), decoded here as a Python int."""
     if not isinstance(dtype, _Dtype):
-        raise _Invalid("is corrupt (a number of no known type)")
+        raise InvalidFile("is corrupt (a number of no known type)")
     dt = dtype.resolve()
     if not isinstance(data, bytes) or len(data) != dt.itemsize:
-        raise _Invalid("is corrupt (a number whose bytes do not match its type)")
+        raise InvalidFile("is corrupt (a number whose bytes do not match its type)")
     return int(np.frombuffer(data, dtype=dt)[0])
 
 
@@ -251,8 +251,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise _Forbidden(f"{_text(module, 40)[1:-1]}.{_text(name, 40)[1:-1]}") from None
 
 
-def _unpickle(data: bytes) -> object:
-    """Unpickle one CIFAR-10 file's bytes, or raise _Invalid saying why not.
+def restricted_unpickle(data: bytes) -> object:
+    """Unpickle one CIFAR-10 file's bytes, or raise InvalidFile saying why not.
 
     Arrays come back as descriptions (:class:`_Array`); :func:`as_array` turns
     the ones the caller needs into numpy arrays.
@@ -260,18 +260,18 @@ def _unpickle(data: bytes) -> object:
     try:
         _check_opcodes(data)
         return _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except _Invalid:
+    except InvalidFile:
         raise
     except _Forbidden as e:
-        raise _Invalid(
+        raise InvalidFile(
             "is not a plain CIFAR-10 file: this package refuses to load it because "
             f"unpickling it would run code ({e}); the file may be malicious, "
             "do not open it with pickle.load"
         ) from None
     except RecursionError:
-        raise _Invalid("is truncated or corrupt (nested too deeply)") from None
+        raise InvalidFile("is truncated or corrupt (nested too deeply)") from None
     except Exception as e:  # any failure to parse means a damaged file
-        raise _Invalid(f"is truncated or corrupt ({type(e).__name__}: {str(e)[:200]})") from None
+        raise InvalidFile(f"is truncated or corrupt ({type(e).__name__}: {str(e)[:200]})") from None
 
 
 def is_array(value: object) -> bool:
@@ -289,38 +289,38 @@ def as_array(value: _Array, *, max_dims: int = 32) -> np.ndarray:
     The dtype is this package's own (an integer type from the table above), the
     shape is checked against the number of bytes actually there, and the array
     is a read-only view of those bytes: nothing is allocated on the file's word.
-    Raises _Invalid for anything else.
+    Raises InvalidFile for anything else.
     """
     if not value.has_state:
-        raise _Invalid("is corrupt (an array with no contents)")
+        raise InvalidFile("is corrupt (an array with no contents)")
     state = value.state
     if type(state) is not tuple or len(state) not in (4, 5):
-        raise _Invalid("is corrupt (an array pickled in an unknown way)")
+        raise InvalidFile("is corrupt (an array pickled in an unknown way)")
     if len(state) == 5:
         if type(state[0]) is not int or state[0] != 1:
-            raise _Invalid("is corrupt (an array pickled in an unknown way)")
+            raise InvalidFile("is corrupt (an array pickled in an unknown way)")
         state = state[1:]
     shape, dtype, fortran, raw = state
     if not isinstance(dtype, _Dtype):
-        raise _Invalid("is corrupt (an array of no known type)")
+        raise InvalidFile("is corrupt (an array of no known type)")
     dt = dtype.resolve()
     if type(fortran) not in (bool, int) or fortran not in (0, 1):
-        raise _Invalid("is corrupt (an array with an unknown memory order)")
+        raise InvalidFile("is corrupt (an array with an unknown memory order)")
     if isinstance(raw, bytearray):
         raw = bytes(raw)
     if not isinstance(raw, bytes):
-        raise _Invalid(f"is corrupt (the contents of its {dt} array are not raw bytes)")
+        raise InvalidFile(f"is corrupt (the contents of its {dt} array are not raw bytes)")
     if (
         type(shape) is not tuple
         or len(shape) > max_dims
         # Bounded before multiplying: a product of huge ints from the file is slow.
         or not all(type(n) is int and 0 <= n <= 2**40 for n in shape)
     ):
-        raise _Invalid(f"is corrupt (a {dt} array with an impossible shape)")
+        raise InvalidFile(f"is corrupt (a {dt} array with an impossible shape)")
     # Compared before anything is built: the shape must fit the bytes that are there.
     count = math.prod(shape)
     if count * dt.itemsize != len(raw):
-        raise _Invalid(
+        raise InvalidFile(
             f"is truncated or corrupt (a {dt} array of shape {shape} needs "
             f"{count * dt.itemsize:,} bytes, but the file holds {len(raw):,})"
         )

@@ -1,0 +1,99 @@
+"""The ``cifar-cnn`` command line.
+
+    cifar-cnn models                         the model factories and their sizes
+    cifar-cnn summary intro                  Keras summary plus the formula table
+    cifar-cnn train intro --epochs 10        train, evaluate on the test set, save
+    cifar-cnn data download | verify | info  fetch, check and locate CIFAR-10
+    cifar-cnn data pack FILE                 archive the data for a USB stick
+    cifar-cnn data download --from FILE      install that archive offline
+    cifar-cnn doctor                         is this machine ready for the lesson?
+    cifar-cnn plan --minutes 5               what training fits in 5 minutes here?
+
+Errors the user can fix (unknown model, bad number, missing data) are printed as
+``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
+
+One module per command group: :mod:`.model_commands` (models, summary, train),
+:mod:`.lesson_commands` (plan, figures, doctor), :mod:`.data_commands` (data ...), and
+:mod:`.common` for what they share. The entry point is ``cifar_cnn.cli:main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import data_commands, lesson_commands, model_commands
+from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError, one_line
+
+__all__ = ["main", "build_parser", "CliError", "EXIT_ERROR", "EXIT_USAGE", "MAX_BATCH_SIZE"]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="cifar-cnn",
+        description="Convolutional neural networks on CIFAR-10: models, training and data.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"cifar-cnn {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    model_commands.add_parsers(commands)
+    lesson_commands.add_plan_and_figures_parsers(commands)
+    data_commands.add_parser(commands)
+    lesson_commands.add_doctor_parser(commands)
+    return parser
+
+
+def _tolerant_output():
+    """Never fail on printing: a path or message the terminal's encoding cannot show
+    (e.g. PYTHONIOENCODING=ascii) is printed with backslash escapes instead."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text file (e.g. replaced in tests)
+            pass
+
+
+def _stdout_gone():
+    """The reader of our output went away (`cifar-cnn data info | head -1`): stop quietly.
+
+    Python would otherwise report a BrokenPipeError when it flushes stdout at exit.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv=None) -> int:
+    _tolerant_output()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ..data import DataError
+
+    try:
+        result = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled
+        return result
+    except BrokenPipeError:
+        _stdout_gone()
+        return EXIT_ERROR
+    except (CliError, DataError, ValueError, FileNotFoundError, PermissionError) as error:
+        print(f"cifar-cnn: error: {one_line(error)}", file=sys.stderr)
+        from ..friendly import explain
+
+        hint = explain(error)  # a known Keras mistake: what it means and the fix
+        if hint:
+            print(f"cifar-cnn: hint: {hint}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("cifar-cnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

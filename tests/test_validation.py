@@ -1,0 +1,45 @@
+"""cifar_cnn.validation: the package's one set of argument checks."""
+
+import numpy as np
+import pytest
+
+from cifar_cnn.validation import check_count, check_int_tuple, check_rate, is_int
+
+
+@pytest.mark.parametrize("value", [3, np.int64(3), np.int32(3), np.uint8(3)])
+def test_any_integer_type_is_a_count_and_comes_back_as_int(value):
+    assert is_int(value)
+    assert check_count("epochs", value) == 3 and type(check_count("epochs", value)) is int
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (True, "epochs must be a whole number, got True"),
+        (2.0, "epochs must be a whole number, got 2.0"),
+        ("3", "epochs must be a whole number, got '3'"),
+        (0, "epochs must be at least 1, got 0"),
+        (np.int64(-1), "epochs must be at least 1, got -1"),
+        (201, "epochs must be at most 200, got 201"),
+    ],
+)
+def test_check_count_refuses_in_one_line(value, message):
+    with pytest.raises(ValueError) as error:
+        check_count("epochs", value, maximum=200)
+    assert str(error.value) == message
+
+
+def test_check_rate():
+    assert check_rate("rate", np.float32(0.5)) == 0.5
+    for bad in (1.0, -0.1, True, "0.5"):
+        with pytest.raises(ValueError, match="rate must be a number from 0 up to"):
+            check_rate("rate", bad)
+
+
+def test_check_int_tuple():
+    assert check_int_tuple("filters", [np.int64(16), 32]) == (16, 32)
+    assert check_int_tuple("hidden", (), allow_empty=True) == ()
+    with pytest.raises(ValueError, match=r"filters\[1\] must be at least 1, got 0"):
+        check_int_tuple("filters", (16, 0))
+    with pytest.raises(ValueError, match="filters must be a tuple of whole numbers such as"):
+        check_int_tuple("filters", 16)
