@@ -167,11 +167,11 @@ def gradient_norms(model, images, labels) -> np.ndarray:
     return np.array(norms)
 
 
-def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filters=16, activation="relu"):
+def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=None, filters=16, activation="relu"):
     """Kernel-gradient norms of plain and residual stacks of several depths.
 
     For every depth and for ``residual=False`` then ``residual=True``: seed with
-    :func:`cifar_cnn.training.set_seed`, build
+    :func:`cifar_cnn.training.set_seed` when ``seed`` is given, build
     ``create_model_deep(depth=depth, residual=..., filters=filters)`` with the images' shape,
     and measure :func:`gradient_norms` on ``(images, labels)``. The models are not
     trained: this is the gradient the very first training step would use.
@@ -182,8 +182,11 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
         Numbers of convolutional layers to compare (a tuple, a list or ``np.arange``).
     images, labels
         One batch, as for :func:`gradient_norms` (e.g. 32 training images). Required.
-    seed : int
-        The same seed for every model, so the comparison is fair and repeatable.
+    seed : int or None
+        Reseed before every model with this seed, so that every model starts from the same
+        random numbers and the comparison is fair and repeatable (the lesson passes
+        ``seed=42``). None (the default) leaves the session's random state alone, like
+        every other function of the package that is not asked for a seed.
     filters : int
         Feature maps per layer.
     activation : str
@@ -215,7 +218,8 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
             raise ValueError(f"every depth must be an integer between 1 and 200, got {depth!r}")
     depths = [int(depth) for depth in depths]  # np.int64 from np.arange works too
     filters = check_count("filters", filters)
-    seed = check_count("seed", seed, minimum=0)
+    if seed is not None:
+        seed = check_count("seed", seed, minimum=0)
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(f"images must be a batch of shape (n, height, width, channels), got shape {images.shape}")
@@ -225,7 +229,8 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=0, filte
     results = []
     for depth in depths:
         for residual in (False, True):
-            set_seed(seed)
+            if seed is not None:
+                set_seed(seed)
             model = create_model_deep(
                 input_shape=tuple(images.shape[1:]), depth=depth, residual=residual,
                 num_classes=num_classes, filters=filters, activation=activation,

@@ -97,3 +97,14 @@ def test_an_unsupported_backend_is_named(batch, monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
     with pytest.raises(NotImplementedError, match="'numpy' backend"):
         gradient_norms(model, *batch)
+
+
+def test_gradient_flow_reseeds_only_when_asked(batch, monkeypatch):
+    import cifar_cnn.training
+
+    calls = []
+    monkeypatch.setattr(cifar_cnn.training, "set_seed", lambda seed: calls.append(seed))
+    gradient_flow((2,), *batch)  # no seed: the session's random state is left alone
+    assert calls == []
+    gradient_flow((2,), *batch, seed=7)  # one reseed per model: plain, then residual
+    assert calls == [7, 7]

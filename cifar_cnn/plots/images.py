@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from ..data import CLASS_NAMES
 from ..evaluation import class_numbers
 from ..images import to_unit_range
+from ..lesson import SEED
 from ..validation import check_count, check_same_length
 from .drawing import RIGHT, WRONG, add_grid_axes, grid_shape, show
 from .inputs import check_class_names, image_batch
@@ -133,7 +134,7 @@ def _default_augmentation(seed):
     )
 
 
-def plot_augmentation(images, n_variants=4, seed=0, n=4, augmentation=None) -> Figure:
+def plot_augmentation(images, n_variants=4, seed=SEED, n=4, augmentation=None) -> Figure:
     """A preview of data augmentation: each image, then randomly transformed copies.
 
     One row per image: the original, then ``n_variants`` versions drawn by the
