@@ -13,8 +13,9 @@ The episodes are the single source of the lesson. Each one gives two notebooks:
   the challenge has one; both carry the ``raises-exception`` tag, so an unfilled blank
   (a ``NameError``) does not stop "Run All" in JupyterLab, nbclient or nbval. The
   reference solution follows, its cells collapsed (``jupyter.source_hidden`` and
-  ``outputs_hidden``): one click shows it, and it still runs, so the rest of the notebook
-  works whatever the learner typed. These notebooks carry no outputs: what a learner sees
+  ``outputs_hidden``; JupyterLab 4 shows a collapsed cell's first line, so each starts with
+  a label that gives nothing away): one click shows it, and it still runs, so the rest of
+  the notebook works whatever the learner typed. These notebooks carry no outputs: what a learner sees
   is what their own run prints.
 * ``notebooks/answers/NN-name.ipynb``, the instructors' answer key: every solution
   visible, the stubs shown as text, executed in quick mode (``CIFAR_CNN_QUICK=1``) with
@@ -45,6 +46,10 @@ KINDS = ("learner", "answers")
 
 BLANK = "_____"
 HIDDEN = {"source_hidden": True, "outputs_hidden": True}
+# JupyterLab 4 shows the first line of a collapsed cell: a hidden cell starts with a label
+# that gives nothing away.
+HIDDEN_CODE_LABEL = "# Reference solution"
+HIDDEN_MARKDOWN_LABEL = "*Reference solution, continued:*"
 
 # TensorFlow writes start-up notices straight to file descriptor 2; in a notebook they
 # would be stored as stderr output that the lesson does not want to show.
@@ -221,6 +226,8 @@ def build_cells(episode: Episode, kind: str, nbformat):
         text = text.strip("\n")
         if not text.strip():
             return
+        if hidden:
+            text = f"{HIDDEN_MARKDOWN_LABEL}\n\n{text}"
         cell = v4.new_markdown_cell(text)
         if hidden:
             cell.metadata["jupyter"] = {"source_hidden": True}
@@ -228,6 +235,8 @@ def build_cells(episode: Episode, kind: str, nbformat):
 
     def code(text, tags=(), hidden=False):
         source, nbval_tags = _code_source(text)
+        if hidden:
+            source = f"{HIDDEN_CODE_LABEL}\n{source}"
         cell = v4.new_code_cell(source)
         all_tags = list(tags) + nbval_tags
         if all_tags:
