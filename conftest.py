@@ -7,6 +7,7 @@ pinned here, before any kernel starts.
 """
 
 import os
+from pathlib import Path
 
 os.environ["COLUMNS"] = "80"  # Keras 3 draws model.summary() min(88, COLUMNS - 4) wide
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # fewer TensorFlow C++ notices
@@ -14,6 +15,18 @@ os.environ["CIFAR_CNN_QUICK"] = "1"  # notebooks run the quick mode: small data,
 os.environ.pop("MPLBACKEND", None)  # Agg would replace the inline figures the notebooks store
 
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    # Episode 6 saves its quick-mode models (models/*-quick.keras next to the notebooks) and
+    # episodes 7 and 8 load them, or train the same ones when they are missing. A file left
+    # by an older version of the lesson would feed them a model this run did not make, so
+    # the run starts without them. Only the controller does this, before any worker starts.
+    if not hasattr(config, "workerinput"):
+        root = Path(__file__).resolve().parent / "notebooks"
+        for folder in (root / "models", root / "answers" / "models"):
+            for path in folder.glob("*-quick.keras"):
+                path.unlink(missing_ok=True)
 
 
 def pytest_collectstart(collector):

@@ -1,14 +1,32 @@
-"""Regenerate notebooks/*.ipynb from episodes/*.md and store what really running them prints.
+"""Generate the lesson's notebooks from episodes/*.md: learner notebooks and answer keys.
 
-    python tools/build_notebooks.py                    # every episode
+    python tools/build_notebooks.py                      # every episode, quick mode
     python tools/build_notebooks.py 04-building-the-cnn  # one episode
     python tools/build_notebooks.py --full 06-training   # full lesson (prints the numbers episodes quote)
+    python tools/build_notebooks.py --full --time        # full lesson, with a table of run times and memory
+    python tools/build_notebooks.py --no-execute         # only regenerate the cells
 
-The episodes are the single source of the lesson: each ```python block becomes a code
-cell (challenge solutions included), everything else stays markdown. The notebook is then
-executed in a fresh kernel with the same environment the test suite gives nbval (see
-conftest.py), in quick mode unless --full is given, and saved with its outputs. Commit
-only quick-mode notebooks: that is what CI compares against.
+The episodes are the single source of the lesson. Each one gives two notebooks:
+
+* ``notebooks/NN-name.ipynb``, what learners open. Every challenge shows its stub (the
+  code with ``_____`` blanks) as a code cell to complete, followed by the checker call when
+  the challenge has one; both carry the ``raises-exception`` tag, so an unfilled blank
+  (a ``NameError``) does not stop "Run All" in JupyterLab, nbclient or nbval. The
+  reference solution follows, its cells collapsed (``jupyter.source_hidden`` and
+  ``outputs_hidden``; JupyterLab 4 shows a collapsed cell's first line, so each starts with
+  a label that gives nothing away): one click shows it, and it still runs, so the rest of
+  the notebook works whatever the learner typed. These notebooks carry no outputs: what a learner sees
+  is what their own run prints.
+* ``notebooks/answers/NN-name.ipynb``, the instructors' answer key: every solution
+  visible, the stubs shown as text, executed in quick mode (``CIFAR_CNN_QUICK=1``) with
+  the stored outputs that the test suite (nbval) compares.
+
+The tools the field uses for this (nbgrader's and otter-grader's solution regions) cut the
+solution out of the student version; this lesson needs it to stay in, hidden and runnable,
+because later cells build on it. So the conversion is done here, on the episode's own
+structure (its Carpentries divs), with nbformat: no YAML cell (a title and the minutes
+instead), the divs as headings and quoted blocks, the episode's ```output blocks left to
+the website.
 """
 
 from __future__ import annotations
@@ -16,13 +34,22 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
-import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODES = ROOT / "episodes"
 NOTEBOOKS = ROOT / "notebooks"
+ANSWERS = NOTEBOOKS / "answers"
+KINDS = ("learner", "answers")
+
+BLANK = "_____"
+HIDDEN = {"source_hidden": True, "outputs_hidden": True}
+# JupyterLab 4 shows the first line of a collapsed cell: a hidden cell starts with a label
+# that gives nothing away.
+HIDDEN_CODE_LABEL = "# Reference solution"
+HIDDEN_MARKDOWN_LABEL = "*Reference solution, continued:*"
 
 # TensorFlow writes start-up notices straight to file descriptor 2; in a notebook they
 # would be stored as stderr output that the lesson does not want to show.
@@ -30,6 +57,30 @@ _TF_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\).*|I0000 .*|E0000 .*|W0000 .*)\n?$",
     re.M,
 )
+
+_FENCE = re.compile(r"^(`{3,})\s*(\S*)\s*$")
+_DIV = re.compile(r"^:{3,}\s*([A-Za-z][\w-]*)?\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>[^']*)'\}", re.S)
+_EPISODE_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.md(#[\w-]*)?\)")
+_RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
+_NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
+_CHECK_CALL = re.compile(r"^(check_\w+)\((\w+)")
+
+# How each Carpentries div reads in a notebook: a label for the blocks without a heading.
+_DIV_LABELS = {
+    "questions": "Questions",
+    "objectives": "Objectives",
+    "keypoints": "Key points",
+    "prereq": "Prerequisites",
+    "callout": "Note",
+    "discussion": "Discussion",
+    "checklist": "Checklist",
+    "caution": "Caution",
+    "testimonial": "Testimonial",
+    "spoiler": "Optional",
+    "instructor": "Instructor note",
+}
 
 
 def episode_paths(names):
@@ -43,36 +94,306 @@ def episode_paths(names):
     return paths
 
 
-def notebook_for(episode: Path) -> Path:
-    return NOTEBOOKS / f"{episode.stem}.ipynb"
+def notebook_for(episode: Path, kind: str = "learner") -> Path:
+    """notebooks/NN-name.ipynb (learners) or notebooks/answers/NN-name.ipynb (answer key)."""
+    return (NOTEBOOKS if kind == "learner" else ANSWERS) / f"{Path(episode).stem}.ipynb"
 
 
-def update_inputs(episode: Path) -> Path:
-    """jupytext: episode markdown -> notebook cells, keeping cell ids and outputs of unchanged cells."""
-    target = notebook_for(episode)
-    command = [sys.executable, "-m", "jupytext", "--from", "md:markdown", "--to", "ipynb",
-               "--set-kernel", "python3", "-q", "-o", str(target), str(episode)]
-    if target.exists():
-        command.insert(-1, "--update")
-    subprocess.run(command, check=True)
-    point_figures_at_fig(target)
-    return target
+# ---------------------------------------------------------------- episode -> blocks
 
 
-def point_figures_at_fig(path: Path) -> None:
-    """Episodes show `fig/x.png` (episodes/fig links to ../fig for the Workbench); a notebook
-    lives in notebooks/, so its markdown points at `../fig/x.png` instead."""
+@dataclass
+class Block:
+    kind: str                 # "md", "code" (a fenced block), "open", "close"
+    text: str = ""
+    lang: str = ""            # of a fenced block: "python", "{.python}", "output", "bash" ...
+    divs: tuple = ()          # the Carpentries divs around this block, outermost first
+
+
+@dataclass
+class Episode:
+    title: str
+    teaching: int | None
+    exercises: int | None
+    blocks: list = field(default_factory=list)
+
+
+def parse_episode(text: str) -> Episode:
+    """Split an episode into front matter, markdown runs, fenced blocks and div fences."""
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    if not front:
+        raise ValueError("an episode starts with YAML front matter between --- lines")
+    meta = dict(re.findall(r"^(\w+):\s*(.*?)\s*$", front.group(1), re.M))
+    title = meta.get("title", "").strip().strip("\"'")
+    minutes = {key: int(meta[key]) if meta.get(key, "").isdigit() else None for key in ("teaching", "exercises")}
+    episode = Episode(title, minutes["teaching"], minutes["exercises"])
+    lines = text[front.end():].split("\n")
+    stack: list[str] = []
+    markdown: list[str] = []
+
+    def flush():
+        if "".join(markdown).strip():
+            episode.blocks.append(Block("md", "\n".join(markdown).strip("\n"), divs=tuple(stack)))
+        markdown.clear()
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        fence = _FENCE.match(line)
+        div = _DIV.match(line)
+        if fence:
+            flush()
+            ticks, lang = fence.groups()
+            body = []
+            index += 1
+            while index < len(lines) and lines[index].rstrip() != ticks:
+                body.append(lines[index])
+                index += 1
+            episode.blocks.append(Block("code", "\n".join(body), lang=lang, divs=tuple(stack)))
+        elif div:
+            flush()
+            if div.group(1):
+                stack.append(div.group(1))
+                episode.blocks.append(Block("open", divs=tuple(stack)))
+            elif stack:
+                episode.blocks.append(Block("close", divs=tuple(stack)))
+                stack.pop()
+        else:
+            markdown.append(line)
+        index += 1
+    flush()
+    if stack:
+        raise ValueError(f"unclosed div(s): {', '.join(stack)}")
+    return episode
+
+
+# ---------------------------------------------------------------- blocks -> cells
+
+
+def _md_text(text: str, kind: str) -> str:
+    """Episode markdown as a notebook renders it: images with their alt text and a
+    caption, links to episodes pointing at their notebooks, relative paths one folder
+    deeper for the answer keys.
+
+    The episodes show `fig/x.png` (episodes/fig is a link to ../fig for the Workbench); a
+    notebook lives in notebooks/, so it points at `../fig/x.png` instead."""
+
+    def image(match):
+        caption = " ".join(match.group("caption").split())
+        alt = " ".join(match.group("alt").split())
+        return f"![{alt}]({match.group('src')})\n\n*{caption}*" if caption else f"![{alt}]({match.group('src')})"
+
+    text = _IMAGE.sub(image, text)
+    text = text.replace("](fig/", "](../fig/")
+    text = _EPISODE_LINK.sub(lambda m: f"]({m.group(1)}.ipynb{m.group(2) or ''})", text)
+    if kind == "answers":
+        text = _RELATIVE_UP.sub(lambda m: m.group(1) + "../../", text)
+    return text
+
+
+def _quote(text: str) -> str:
+    return "\n".join(("> " + line) if line.strip() else ">" for line in text.split("\n"))
+
+
+def _code_source(text: str) -> tuple[str, list[str]]:
+    """The cell's code and its nbval tags: '# NBVAL_IGNORE_OUTPUT' becomes a tag, so the
+    learner does not read test machinery."""
+    tags = [marker.lower().replace("_", "-") for marker in _NBVAL_COMMENT.findall(text)]
+    return _NBVAL_COMMENT.sub("", text).strip("\n"), tags
+
+
+def _assigned_names(code: str) -> set[str]:
+    return set(re.findall(r"^(\w+)\s*=", code, re.M))
+
+
+def _checker_lines(stub: str | None, solution_code: list[str]) -> list[str]:
+    """The solution's top-level checker calls on a name the learner's code defines."""
+    if stub is not None and "check_" in stub:
+        return []  # the stub already ends with its check
+    names = _assigned_names(stub) if stub is not None else set()
+    lines = []
+    for code in solution_code:
+        local = names or _assigned_names(code)
+        for line in code.split("\n"):
+            match = _CHECK_CALL.match(line)
+            if match and match.group(2) in local and line not in lines:
+                lines.append(line)
+    return lines
+
+
+def build_cells(episode: Episode, kind: str, nbformat):
+    """The notebook cells of one kind ("learner" or "answers") for a parsed episode."""
+    v4 = nbformat.v4
+    cells = []
+
+    def markdown(text, hidden=False):
+        text = text.strip("\n")
+        if not text.strip():
+            return
+        if hidden:
+            text = f"{HIDDEN_MARKDOWN_LABEL}\n\n{text}"
+        cell = v4.new_markdown_cell(text)
+        if hidden:
+            cell.metadata["jupyter"] = {"source_hidden": True}
+        cells.append(cell)
+
+    def code(text, tags=(), hidden=False):
+        source, nbval_tags = _code_source(text)
+        if hidden:
+            source = f"{HIDDEN_CODE_LABEL}\n{source}"
+        cell = v4.new_code_cell(source)
+        all_tags = list(tags) + nbval_tags
+        if all_tags:
+            cell.metadata["tags"] = all_tags
+        if hidden:
+            cell.metadata["jupyter"] = dict(HIDDEN)
+        cells.append(cell)
+
+    minutes = []
+    if episode.teaching is not None:
+        minutes.append(f"teaching {episode.teaching} min")
+    if episode.exercises is not None:
+        minutes.append(f"exercises {episode.exercises} min")
+    intro = f"# {episode.title}\n\n*{', '.join(minutes).capitalize()}.*" if minutes else f"# {episode.title}"
+    if kind == "learner":
+        intro += (
+            "\n\nEach challenge has a code cell for you to complete (fill in the `_____` blanks) and, "
+            "where there is one, the checker to run on your answer. The reference solution follows, "
+            "collapsed: click the collapsed cell (or the bar to its left) to show it. Run All runs "
+            "the reference solutions too, so the rest of the notebook always works."
+        )
+    else:
+        intro += (
+            "\n\n**Answer key** (for instructors): every solution is shown. The outputs stored here "
+            "come from quick mode (`CIFAR_CNN_QUICK=1`: 2,000 training images, few epochs), which "
+            "the test suite compares; the episode pages quote the full lesson."
+        )
+    markdown(intro)
+
+    blocks = episode.blocks
+    challenge = None  # the challenge being read: its stub and solution code
+    pending: list[str] = []  # markdown waiting to become one cell
+    pending_hidden = [False]
+
+    def add(text, hidden):
+        if pending and pending_hidden[0] != hidden:
+            flush()
+        pending_hidden[0] = hidden
+        pending.append(text)
+
+    def flush():
+        if pending:
+            markdown("\n\n".join(pending), hidden=pending_hidden[0])
+            pending.clear()
+
+    for position, block in enumerate(blocks):
+        divs = block.divs
+        innermost = divs[-1] if divs else None
+        if kind == "learner" and "instructor" in divs:
+            continue
+        hide = kind == "learner" and "solution" in divs
+        quoted = innermost not in (None, "challenge", "solution", "spoiler")
+        if block.kind == "open":
+            flush()
+            if innermost == "challenge":
+                challenge = {"stub": None, "solution": [], "stub_done": False}
+                # the solution's code, looked up ahead for its checker calls
+                depth = len(divs)
+                for later in blocks[position + 1:]:
+                    if later.kind == "close" and len(later.divs) == depth:
+                        break
+                    if later.kind == "code" and later.lang == "python" and "solution" in later.divs:
+                        challenge["solution"].append(later.text)
+            elif innermost == "solution" and challenge is not None and kind == "learner":
+                if not challenge["stub_done"]:  # no stub: an empty cell to write the answer in
+                    if challenge["solution"]:
+                        code("# Your answer here\n")
+                    _add_checker(challenge, None, code)
+                    challenge["stub_done"] = True
+            continue
+        if block.kind == "close":
+            flush()
+            if innermost == "challenge":
+                challenge = None
+            continue
+        if block.kind == "md":
+            text = _md_text(block.text, kind)
+            heading = _HEADING.match(text.split("\n", 1)[0])
+            first_in_div = position > 0 and blocks[position - 1].kind == "open"
+            body = text
+            label = None  # the bold first line of a quoted block
+            if heading and first_in_div and innermost:
+                title = heading.group(2)
+                body = text.split("\n", 1)[1] if "\n" in text else ""
+                if innermost == "challenge":
+                    add(f"### {title}", False)
+                elif innermost == "solution":
+                    flush()
+                    if kind == "learner":
+                        markdown(f"#### {title}\n\n*Hidden: click the collapsed cells below to show it.*")
+                    else:
+                        markdown(f"#### {title}")
+                elif innermost == "spoiler":
+                    add(f"### {title}" if title.lower().startswith("optional") else f"### Optional: {title}", hide)
+                else:
+                    name = _DIV_LABELS.get(innermost, innermost.capitalize())
+                    label = f"**{name}: {title}**" if name != "Note" else f"**{title}**"
+            elif first_in_div and innermost in _DIV_LABELS:
+                label = f"**{_DIV_LABELS[innermost]}**"
+            body = body.strip("\n")
+            if quoted:
+                joined = "\n\n".join(part for part in (label, body) if part and part.strip())
+                if joined:
+                    add(_quote(joined), hide)
+            elif body.strip():
+                add(body, hide)
+            continue
+        # a fenced block
+        lang = block.lang
+        if lang in ("output", "error", "{.output}", "{.error}"):
+            continue  # what the full lesson printed: the website shows it, a notebook prints its own
+        if lang == "python":
+            flush()
+            code(block.text, hidden=hide)
+            continue
+        is_stub = (lang == "{.python}" and innermost == "challenge" and challenge is not None
+                   and BLANK in block.text)
+        if is_stub and kind == "learner":
+            flush()
+            code(block.text, tags=["raises-exception"])
+            challenge["stub"] = block.text
+            challenge["stub_done"] = True
+            _add_checker(challenge, block.text, code)
+            continue
+        fenced = f"```{lang.strip('{}.')}\n{block.text}\n```"
+        if is_stub:
+            fenced = "The code to complete:\n\n" + fenced
+        add(_quote(fenced) if quoted else fenced, hide)
+    flush()
+    for index, cell in enumerate(cells):
+        cell["id"] = f"{kind[0]}{index:03d}"  # stable ids: regenerating changes no line that did not change
+    return cells
+
+
+def _add_checker(challenge, stub, code):
+    lines = _checker_lines(stub, challenge["solution"])
+    if lines:
+        code("# Check your answer: run this after your code above\n" + "\n".join(lines),
+             tags=["raises-exception"])
+
+
+def build_notebook(episode: Path, kind: str):
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = notebook_markdown(cell.source)
-    nbformat.write(nb, path)
+    parsed = parse_episode(Path(episode).read_text(encoding="utf-8"))
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = build_cells(parsed, kind, nbformat)
+    return nb
 
 
-def notebook_markdown(source: str) -> str:
-    return source.replace("](fig/", "](../fig/")
+# ---------------------------------------------------------------- execution
 
 
 def kernel_environment(full: bool) -> dict:
@@ -95,25 +416,72 @@ def strip_tensorflow_noise(nb) -> None:
         cell["outputs"] = kept
 
 
-def execute(path: Path, full: bool) -> None:
-    import nbformat
+def _peak_rss_mb(pid: int) -> float | None:
+    """The kernel process's peak resident memory (VmHWM), from /proc (Linux)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def execute(nb, folder: Path, full: bool) -> dict:
+    """Run the notebook in a fresh kernel started in ``folder``; return its wall time and
+    the kernel's peak memory."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
     saved = dict(os.environ)
     env = kernel_environment(full)  # computed before the clear: it extends the current environment
+    peak = {"mb": None}
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+
+    def sample(**_):
+        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        if pid:
+            value = _peak_rss_mb(pid)
+            if value is not None:
+                peak["mb"] = max(peak["mb"] or 0, value)
+
+    client.on_cell_executed = sample
     os.environ.clear()
     os.environ.update(env)  # the kernel inherits this environment
+    start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
-                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        client.execute()
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    seconds = time.perf_counter() - start
     strip_tensorflow_noise(nb)
+    return {"seconds": seconds, "peak_mb": peak["mb"]}
+
+
+def write_atomic(nb, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".partial.ipynb")
     nbformat.write(nb, tmp)
     os.replace(tmp, path)
+
+
+def forget_saved_models(full: bool) -> None:
+    """Episode 6 saves its models for episodes 7 and 8 (in models/ next to the notebook);
+    a file left by an older version of the lesson would give outputs this build did not
+    make, so a build starts without them (episode 7 trains what is missing)."""
+    for folder in (NOTEBOOKS / "models", ANSWERS / "models"):
+        for path in folder.glob("*.keras"):
+            if path.name.endswith("-quick.keras") != full:
+                path.unlink()
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def main(argv=None) -> int:
@@ -121,14 +489,38 @@ def main(argv=None) -> int:
     parser.add_argument("episodes", nargs="*", help="episode names (default: all)")
     parser.add_argument("--full", action="store_true", help="run the full lesson instead of quick mode")
     parser.add_argument("--no-execute", action="store_true", help="only regenerate the cells")
+    parser.add_argument("--time", action="store_true",
+                        help="print each notebook's wall time and the kernel's peak memory")
     args = parser.parse_args(argv)
-    NOTEBOOKS.mkdir(exist_ok=True)
-    for episode in episode_paths(args.episodes):
-        path = update_inputs(episode)
-        if not args.no_execute:
-            execute(path, args.full)
-        print(f"{'wrote' if args.no_execute else 'executed'} {path.relative_to(ROOT)}"
-              f"{' (full lesson)' if args.full else ''}")
+    import nbformat
+
+    paths = episode_paths(args.episodes)
+    if not args.no_execute:
+        forget_saved_models(args.full)
+    timings = []
+    for episode in paths:
+        learner = build_notebook(episode, "learner")
+        write_atomic(learner, notebook_for(episode, "learner"))
+        answers = build_notebook(episode, "answers")
+        target = notebook_for(episode, "answers")
+        if args.no_execute:
+            write_atomic(answers, target)
+            print(f"wrote {notebook_for(episode).relative_to(ROOT)} and {target.relative_to(ROOT)}")
+            continue
+        load_before = _load_average()
+        result = execute(answers, ANSWERS, args.full)
+        write_atomic(answers, target)
+        timings.append((episode.stem, result, load_before, _load_average()))
+        print(f"wrote {notebook_for(episode).relative_to(ROOT)}; executed {target.relative_to(ROOT)}"
+              f"{' (full lesson)' if args.full else ''} in {result['seconds']:.0f} s", flush=True)
+    if args.time and timings:
+        print(f"\n{'notebook':<28} {'mode':<6} {'wall time':>10} {'kernel peak RSS':>16}  load average before/after")
+        for name, result, before, after in timings:
+            minutes, seconds = divmod(round(result["seconds"]), 60)
+            wall = f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+            peak = f"{result['peak_mb']:,.0f} MB" if result["peak_mb"] else "?"
+            print(f"{name:<28} {'full' if args.full else 'quick':<6} {wall:>10} {peak:>16}  {before} / {after}")
+        print(f"CPU cores: {os.cpu_count()}")
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from build_notebooks import episode_paths, notebook_for  # noqa: E402
+from build_notebooks import ANSWERS, episode_paths, notebook_for  # noqa: E402
 
 # A python block (whose code holds no fence) directly followed by an output block.
 BLOCK = re.compile(r"```python\n(?P<code>(?:(?!```).)*)```\n(?P<gap>\s*)```output\n(?P<output>.*?)```", re.S)
@@ -55,7 +55,7 @@ def quote(episode: Path, notebook: Path) -> tuple[str, int, list[int]]:
     starts = [m.start() for m in ANY_PYTHON.finditer(text)]
     if len(starts) != len(cells):
         raise SystemExit(f"{episode.name}: {len(starts)} python blocks but {len(cells)} code cells in "
-                         f"{notebook.name}; rebuild the notebook first")
+                         f"{notebook.name}; rebuild the answer key first")
     changed, empty = 0, []
 
     def replace(match):
@@ -76,10 +76,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("episodes", nargs="*", help="episode names (default: all)")
     parser.add_argument("--notebooks", type=Path, default=None,
-                        help="folder of the executed notebooks (default: notebooks/)")
+                        help="folder of the executed notebooks (default: notebooks/answers/, the answer keys)")
     args = parser.parse_args(argv)
     for episode in episode_paths(args.episodes):
-        notebook = notebook_for(episode)
+        notebook = notebook_for(episode, "answers")
         if args.notebooks is not None:
             notebook = args.notebooks / notebook.name
         text, changed, empty = quote(episode, notebook)
