@@ -63,7 +63,6 @@ DISTRIBUTION = "cifar-cnn"
 GB = 10**9
 MIN_FREE_DISK = 1 * GB
 MIN_MEMORY = 4 * GB
-MIN_AVAILABLE_MEMORY = 2 * GB  # the float32 data alone is 0.74 GB
 
 
 @dataclass
@@ -394,11 +393,11 @@ def check_memory() -> CheckResult:
             "memory", WARN, message + f", less than the {MIN_MEMORY / GB:.0f} GB the lesson expects",
             _LESS_DATA, details,
         )
-    if available is not None and available < MIN_AVAILABLE_MEMORY:
-        return CheckResult(
-            "memory", WARN, message + f": less than {MIN_AVAILABLE_MEMORY / GB:.0f} GB is free",
-            _LESS_DATA, details,
-        )
+    from .memory import free_memory_warning  # the lesson's measured needs
+
+    warning = free_memory_warning(available)
+    if warning is not None:
+        return CheckResult("memory", WARN, f"{message}: {warning}", _LESS_DATA, details)
     return CheckResult("memory", OK, message, "", details)
 
 
