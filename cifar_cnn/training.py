@@ -165,7 +165,7 @@ def _check_loss_matches(model, y):
         )
 
 
-def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, seed=lesson.SEED, callbacks=None,
+def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, seed=None, callbacks=None,
           verbose="auto"):
     """Fit ``model`` on the training images, validating on the validation images.
 
@@ -177,11 +177,18 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     data : CIFAR10 or tuple
         What :func:`cifar_cnn.load_cifar10` returns, or ``(x_train, y_train)`` or
         ``(x_train, y_train, x_val, y_val)``. The test images are never used here.
+        Images are float (usually 0-1) or uint8 (0-255): uint8 images, e.g. from
+        ``load_cifar10(dtype="uint8")``, are scaled to 0-1 batch by batch, exactly as
+        ``load_cifar10`` scales them, so they train the same model from a quarter of
+        the memory.
     epochs, batch_size : int
         Passes over the training images, and images per gradient step.
     seed : int or None
-        Seeds the shuffling and dropout of this run. For identical weights too, call
-        :func:`set_seed` before building the model.
+        ``None`` (the default) leaves the session's random generators alone: the
+        shuffling order is drawn from NumPy's global generator, so after
+        :func:`set_seed` (called before building the model, as the lesson does) the
+        whole run is repeatable. An integer reseeds every generator first
+        (:func:`set_seed`) and seeds the shuffling with it.
     callbacks : list, optional
         Keras callbacks, e.g. ``keras.callbacks.EarlyStopping``.
     verbose : "auto", 0, 1 or 2
@@ -222,9 +229,13 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     import keras
 
     if keras.backend.backend() == "tensorflow":
+        if seed is None:  # drawn, not reset: set_seed before the model makes it repeatable
+            seed = int(np.random.randint(0, 2**31 - 1))
         return _fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
+    if validation is not None:
+        validation = (_scaled(validation[0]), validation[1])
     return model.fit(
-        x_train,
+        _scaled(x_train),
         y_train,
         epochs=epochs,
         batch_size=batch_size,
@@ -235,7 +246,7 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
 
 
 def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-3, warmup_epochs=None,
-               seed=42, callbacks=None, verbose="auto"):
+               seed=None, callbacks=None, verbose="auto"):
     """The training recipe for :func:`cifar_cnn.create_model_fast`.
 
     Adam whose learning rate rises linearly from 0 to ``peak_learning_rate`` over
@@ -243,6 +254,7 @@ def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-
     to 0 along a cosine by the last epoch, with batches of 128 images. Batch normalization makes the high peak rate safe; the decay to 0
     lets the last epochs settle into a minimum, so the final epoch is the best one.
     The model is (re)compiled here, because the schedule depends on the number of steps.
+    ``seed`` works as in :func:`train` (``None``: the session's generators are left alone).
 
     Returns the ``keras.callbacks.History`` of :func:`train`.
     """
@@ -277,6 +289,8 @@ def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-
 MAX_STEPS_PER_EXECUTION = 32
 # Validation only predicts, so larger batches are faster and give the same accuracy.
 VALIDATION_BATCH_SIZE = 256
+# Batches gathered ahead while the model computes (0: none).
+PREFETCH = 2
 
 
 def _divisor_at_most(steps, limit):
@@ -284,24 +298,47 @@ def _divisor_at_most(steps, limit):
     return next(d for d in range(min(steps, limit), 0, -1) if steps % d == 0)
 
 
-def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True):
+def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFETCH):
     """A tf.data pipeline of (images, labels) batches, and the number of batches per pass.
 
-    Only the indices are shuffled; each batch is then gathered from the arrays held
-    once in memory, so an epoch costs no copy of the data. With ``repeat`` the pipeline
-    runs forever and ``fit`` is told how many steps make an epoch, so Keras keeps one
-    iterator for the whole run instead of building a new one every epoch (which stalled
-    for about two seconds in about half the epochs on our 2-core benchmark machine).
+    Only the indices are shuffled; each batch is then gathered straight from the NumPy
+    arrays (``tf.numpy_function``), so the images are never copied into TensorFlow as a
+    whole: converting them to a tensor and capturing that tensor in the pipeline held two
+    more copies of the training set (1 GB more at float32 for the lesson's 40,000 images).
+    uint8 images (``load_cifar10(dtype="uint8")``) are scaled to 0-1 batch by batch, the
+    same float32 division ``load_cifar10`` does, so the model sees the same numbers from a
+    quarter of the memory. With ``repeat`` the pipeline runs forever and ``fit`` is told
+    how many steps make an epoch, so Keras keeps one iterator for the whole run instead of
+    building a new one every epoch (which stalled for about two seconds in about half the
+    epochs on our 2-core benchmark machine).
     """
     import tensorflow as tf
 
-    images = tf.convert_to_tensor(x)
-    labels = tf.convert_to_tensor(y)
+    x = np.asarray(x)
+    y = np.asarray(y)
+    image_shape, label_shape = (None, *x.shape[1:]), (None, *y.shape[1:])
+    scale = x.dtype == np.uint8
+
+    def gather(i):  # runs in Python, on one batch of indices
+        return x[i], y[i]
+
+    def load(i):
+        images, labels = tf.numpy_function(gather, [i], (tf.as_dtype(x.dtype), tf.as_dtype(y.dtype)), stateful=False)
+        images.set_shape(image_shape)
+        labels.set_shape(label_shape)
+        if scale:
+            images = tf.cast(images, tf.float32) / 255.0
+        return images, labels
+
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
         indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
-    return batches.repeat() if repeat else batches, math.ceil(len(x) / batch_size)
+    batches = indices.batch(batch_size).map(load)
+    if repeat:
+        batches = batches.repeat()
+    if prefetch:
+        batches = batches.prefetch(prefetch)
+    return batches, math.ceil(len(x) / batch_size)
 
 
 def _validation_layout(n, steps_per_execution):
@@ -362,7 +399,19 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     if keras.backend.backend() == "tensorflow":
         batches, _ = _batches(x, y, batch_size, shuffle=False, repeat=False)
         return model.evaluate(batches, verbose=verbose, return_dict=True)
-    return model.evaluate(x, y, batch_size=batch_size, verbose=verbose, return_dict=True)
+    return model.evaluate(_scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)
+
+
+def _scaled(x):
+    """uint8 pixels as float32 0-1 (as load_cifar10 scales them); other arrays unchanged.
+
+    Only the other backends need it whole; the TensorFlow pipeline scales batch by batch.
+    """
+    if x.dtype != np.uint8:
+        return x
+    x = x.astype(np.float32)
+    x /= 255.0
+    return x
 
 
 # Public for cifar_cnn.gradients, which checks its batch against the model the same way.

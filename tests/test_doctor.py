@@ -330,7 +330,7 @@ def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
         ((16 * GB, 12 * GB), OK, "Memory: 16.0 GB (12.0 GB available now)"),
         ((16 * GB, None), OK, "Memory: 16.0 GB"),
         ((3 * GB, 2.5 * GB), WARN, "less than the 4 GB the lesson expects"),
-        ((16 * GB, 1 * GB), WARN, "less than 2 GB is free"),
+        ((16 * GB, 1 * GB), WARN, "1.0 GB is free, less than the 2.0 GB a notebook training the lesson's model needs"),
         ((None, None), WARN, "could not tell"),
     ],
 )

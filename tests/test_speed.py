@@ -17,6 +17,7 @@ from cifar_cnn.training import (
     MAX_STEPS_PER_EXECUTION,
     _divisor_at_most,
     compile_model,
+    evaluate,
     set_seed,
     train,
     train_fast,
@@ -65,6 +66,36 @@ def test_validation_accuracy_is_measured_on_the_whole_validation_set_once():
     direct = model.evaluate(x_val, y_val, batch_size=37, verbose=0, return_dict=True)
     assert history.history["val_accuracy"][-1] == pytest.approx(direct["accuracy"])
     assert history.history["val_loss"][-1] == pytest.approx(direct["loss"], rel=1e-5)
+
+
+def test_uint8_images_train_exactly_like_images_scaled_by_load_cifar10():
+    """The pipeline's float32 division gives the same inputs as load_cifar10's, bit for bit."""
+    rng = np.random.default_rng(5)
+    raw = rng.integers(0, 256, (96, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 10, 96)
+    scaled = raw.astype(np.float32)
+    scaled /= 255.0  # as load_cifar10(dtype="float32") scales
+    runs, scores = [], []
+    for x in (raw, scaled):
+        set_seed(4)
+        model = compile_model(create_model_intro())
+        runs.append(train(model, (x[:64], y[:64], x[64:], y[64:]), epochs=2, batch_size=16, verbose=0).history)
+        scores.append(evaluate(model, x[64:], y[64:]))
+    assert runs[0] == runs[1]
+    assert scores[0] == scores[1]
+
+
+def test_train_reseeds_only_when_asked(monkeypatch):
+    import cifar_cnn.training as training
+
+    calls = []
+    monkeypatch.setattr(keras.utils, "set_random_seed", calls.append)
+    x, y = images(32)
+    model = compile_model(create_model_intro())
+    train(model, (x, y), epochs=1, batch_size=16, verbose=0)
+    assert calls == []
+    training.train(model, (x, y), epochs=1, batch_size=16, seed=7, verbose=0)
+    assert calls == [7]
 
 
 def test_the_same_seed_gives_the_same_history():

@@ -142,21 +142,25 @@ RUN = textwrap.dedent(
     import json, sys
     import numpy as np
     from cifar_cnn import create_model_intro, set_seed, train
-    seed = int(sys.argv[1])
+    seed, how = int(sys.argv[1]), sys.argv[2]
     rng = np.random.default_rng(0)  # the data stay fixed; only the seed varies
     x = rng.random((256, 32, 32, 3), dtype=np.float32)
     y = rng.integers(0, 10, 256)
     set_seed(seed)
     model = create_model_intro()
-    history = train(model, (x[:192], y[:192], x[192:], y[192:]), epochs=2, seed=seed, verbose=0)
+    data = (x[:192], y[:192], x[192:], y[192:])
+    if how == "train-seed":
+        history = train(model, data, epochs=2, seed=seed, verbose=0)
+    else:  # the lesson's way: set_seed before the model, train() without a seed
+        history = train(model, data, epochs=2, verbose=0)
     print(json.dumps(history.history))
     """
 )
 
 
-def run_in_fresh_processes(seeds):
+def run_in_fresh_processes(seeds, how="train-seed"):
     procs = [
-        subprocess.Popen([sys.executable, "-c", RUN, str(s)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", RUN, str(s), how], stdout=subprocess.PIPE, text=True)
         for s in seeds
     ]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
@@ -164,7 +168,8 @@ def run_in_fresh_processes(seeds):
     return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
 
 
-def test_same_seed_gives_the_same_losses_in_fresh_processes():
-    first, second, other = run_in_fresh_processes([7, 7, 8])
+@pytest.mark.parametrize("how", ["train-seed", "set_seed-only"])
+def test_same_seed_gives_the_same_losses_in_fresh_processes(how):
+    first, second, other = run_in_fresh_processes([7, 7, 8], how)
     assert first == second  # bit for bit, every metric of every epoch
     assert first["loss"] != other["loss"]

@@ -35,7 +35,7 @@ from .libraries import (
     requirement,
     requirements,
 )
-from .machine import GB, MIN_AVAILABLE_MEMORY, MIN_FREE_DISK, MIN_MEMORY, check_disk, check_memory, memory_bytes
+from .machine import GB, MIN_FREE_DISK, MIN_MEMORY, check_disk, check_memory, memory_bytes
 from .report import format_report, format_result, iter_checks, report_dict, run_checks, summary_line
 from .result import FAIL, OK, WARN, CheckResult
 from .training_check import check_model, check_speed

@@ -7,14 +7,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..memory import free_memory_warning
 from .result import OK, WARN, CheckResult
 
-__all__ = ["GB", "MIN_FREE_DISK", "MIN_MEMORY", "MIN_AVAILABLE_MEMORY", "check_disk", "memory_bytes", "check_memory"]
+__all__ = ["GB", "MIN_FREE_DISK", "MIN_MEMORY", "check_disk", "memory_bytes", "check_memory"]
 
 GB = 10**9
 MIN_FREE_DISK = 1 * GB
 MIN_MEMORY = 4 * GB
-MIN_AVAILABLE_MEMORY = 2 * GB  # the float32 data alone is 0.74 GB
 
 
 def _existing_parent(path: Path) -> Path:
@@ -107,11 +107,9 @@ def check_memory() -> CheckResult:
             "memory", WARN, message + f", less than the {MIN_MEMORY / GB:.0f} GB the lesson expects",
             _LESS_DATA, details,
         )
-    if available is not None and available < MIN_AVAILABLE_MEMORY:
-        return CheckResult(
-            "memory", WARN, message + f": less than {MIN_AVAILABLE_MEMORY / GB:.0f} GB is free",
-            _LESS_DATA, details,
-        )
+    warning = free_memory_warning(available)  # the lesson's measured needs
+    if warning is not None:
+        return CheckResult("memory", WARN, f"{message}: {warning}", _LESS_DATA, details)
     return CheckResult("memory", OK, message, "", details)
 
 
