@@ -55,7 +55,7 @@ PERMISSION_FIX = (
 )
 
 
-def three_ways(data_home: Path) -> str:
+def ways_to_provide(data_home: Path) -> str:
     """Every way to give this package the data, for messages."""
     path = "/path/to/" + FOLDER_NAME
     return (
@@ -71,4 +71,4 @@ def three_ways(data_home: Path) -> str:
 
 
 def how_to_provide(data_home: Path, reason: str) -> str:
-    return f"CIFAR-10 data not found. {reason}\n{three_ways(data_home)}"
+    return f"CIFAR-10 data not found. {reason}\n{ways_to_provide(data_home)}"

@@ -158,7 +158,7 @@ def load_cifar10(
     ValueError
         Invalid arguments, or sizes larger than the data.
     DataNotFoundError
-        No data and no download; the message lists the three ways to provide it.
+        No data and no download; the message lists the four ways to provide it.
     DataError
         Damaged data; the message names the file and the fix.
     """

@@ -26,7 +26,7 @@ from .errors import (
     fix_for,
     how_to_provide,
     InvalidFile,
-    three_ways,
+    ways_to_provide,
 )
 from .locate import resolve_data_home, find_in, default_data_home, find_data_dir
 
@@ -233,5 +233,5 @@ def format_info(d: dict) -> str:
     if d["error"]:
         lines.append(f"Problem: {d['error']}")
     elif not d["found"]:
-        lines.append(three_ways(Path(d["keras_cache"])))
+        lines.append(ways_to_provide(Path(d["keras_cache"])))
     return "\n".join(lines)
