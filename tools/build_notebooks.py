@@ -61,7 +61,8 @@ _TF_NOISE = re.compile(
 _FENCE = re.compile(r"^(`{3,})\s*(\S*)\s*$")
 _DIV = re.compile(r"^:{3,}\s*([A-Za-z][\w-]*)?\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>[^']*)'\}", re.S)
+# alt='...' may hold a quote escaped as \' (pandoc's attribute syntax)
+_IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>(?:[^'\\]|\\.)*)'\}", re.S)
 _EPISODE_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.md(#[\w-]*)?\)")
 _RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
 _NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
@@ -180,7 +181,7 @@ def _md_text(text: str, kind: str) -> str:
 
     def image(match):
         caption = " ".join(match.group("caption").split())
-        alt = " ".join(match.group("alt").split())
+        alt = " ".join(match.group("alt").replace("\\'", "'").split())
         return f"![{alt}]({match.group('src')})\n\n*{caption}*" if caption else f"![{alt}]({match.group('src')})"
 
     text = _IMAGE.sub(image, text)
