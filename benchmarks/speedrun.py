@@ -37,7 +37,10 @@ def main(argv=None):
     p.add_argument("--n-train", type=int, default=None, help="a stratified subset, for probes")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-record", action="store_true", help="do not append the run to the results file")
+    p.add_argument("--report", action="store_true", help="print every recorded run as Markdown tables and stop")
     args = p.parse_args(argv)
+    if args.report:
+        return report()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -93,6 +96,26 @@ def main(argv=None):
         RESULTS.parent.mkdir(exist_ok=True)
         with RESULTS.open("a") as f:  # one line per run, appended: every run is kept
             f.write(json.dumps(record) + "\n")
+
+
+def report():
+    """Every recorded run, then the epochs of each full run, as Markdown tables."""
+    runs = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()] if RESULTS.exists() else []
+    print("| run | when (UTC) | widths | epochs | training images | training s (min), validation included "
+          "| test accuracy (flip TTA) | load average at start / end |")
+    print("|---:|---|---|---:|---:|---:|---:|---|")
+    for k, r in enumerate(runs, 1):
+        print(f"| {k} | {r['when']} | {'-'.join(map(str, r['widths']))} | {r['epochs']} | {r['n_train']:,} | "
+              f"{r['train_seconds']:.0f} ({r['train_seconds'] / 60:.1f}) | {r['test_accuracy']:.4f} | "
+              f"{r['load_before'][0]:.1f} / {r['load_after'][0]:.1f} |")
+    for k, r in enumerate(runs, 1):
+        print(f"\nRun {k}, epoch by epoch:\n")
+        print("| epoch | seconds | total s | training accuracy | validation accuracy | load (1 min) |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for e in r["epochs_log"]:
+            val = "-" if e["val_accuracy"] is None else f"{e['val_accuracy']:.4f}"
+            print(f"| {e['epoch']} | {e['seconds']:.1f} | {e['total_s']:.0f} | {e['train_accuracy']:.4f} | {val} | "
+                  f"{e['load1']:.1f} |")
 
 
 if __name__ == "__main__":
