@@ -50,7 +50,9 @@ SEED = 42
 def _load(args):
     from cifar_cnn import load_cifar10
 
-    data = load_cifar10(args.data_dir, n_train=args.n_train, n_test=args.n_test, seed=SEED)
+    # "train-uint8" keeps the images as uint8 (as `cifar-cnn train` does); train() scales them.
+    dtype = "uint8" if args.worker == "train-uint8" else "float32"
+    data = load_cifar10(args.data_dir, n_train=args.n_train, n_test=args.n_test, seed=SEED, dtype=dtype)
     return data.x_train, data.y_train, data.x_test
 
 
@@ -80,7 +82,7 @@ def _worker_keras(args):
     # One call for all epochs, as a learner trains; the first epoch's time counts from
     # the call, so it includes building the pipeline and tracing the step function.
     start = time.perf_counter()
-    if args.worker == "keras":
+    if args.worker in ("keras", "train-uint8"):
         cifar_cnn.train(model, (x, y), epochs=1 + args.epochs, batch_size=args.batch_size,
                         verbose=0, callbacks=[Clock()])
     else:
@@ -91,7 +93,12 @@ def _worker_keras(args):
     predict = []
     for _ in range(2):  # the first call traces the predict function
         start = time.perf_counter()
-        model.predict(x_test, batch_size=TEST_BATCH, verbose=0)
+        if args.worker == "train-uint8":
+            import numpy as np
+
+            cifar_cnn.evaluate(model, x_test, np.zeros(len(x_test), "int64"), batch_size=TEST_BATCH)
+        else:
+            model.predict(x_test, batch_size=TEST_BATCH, verbose=0)
         predict.append(time.perf_counter() - start)
     return {
         "first_epoch_s": first,
@@ -222,8 +229,9 @@ def _summarise(runs, n_train, epochs):
 def run_driver(args):
     command = " ".join(shlex.quote(a) for a in [os.path.relpath(sys.executable)] + sys.argv)
     n_test = args.n_test or 10_000
-    frameworks = ("keras", "fit", "torch")
+    frameworks = ("keras", "fit", "torch") + (("train-uint8",) if args.uint8 else ())
     results = {(fw, bs): [] for bs in args.batch_sizes for fw in frameworks}
+    load_before = os.getloadavg()
     started = time.perf_counter()
     for rnd in range(1, args.repeats + 1):
         for bs in args.batch_sizes:
@@ -273,7 +281,7 @@ def run_driver(args):
     for bs in args.batch_sizes:
         for fw in frameworks:
             summary[fw, bs] = _summarise(results[fw, bs], args.n_train, args.epochs)
-        k, f, t = (summary[fw, bs] for fw in frameworks)
+        k, f, t = (summary[fw, bs] for fw in frameworks[:3])
         lines.append(
             f"| {bs} | {k['steady_ips']:,.0f} | {f['steady_ips']:,.0f} | {t['steady_ips']:,.0f} | "
             f"{k['steady_ips'] / t['steady_ips']:.2f} | {k['steady_ips'] / f['steady_ips']:.2f} | "
@@ -296,6 +304,13 @@ def run_driver(args):
         km, tm = summary["keras", bs]["peak_mb"], summary["torch", bs]["peak_mb"]
         lines.append(f"| peak RSS of the worker, batch {bs}, MB | {km:,.0f} | {tm:,.0f} | "
                      f"{km / tm:.2f} |")
+    if args.uint8:
+        for bs in args.batch_sizes:
+            u, tm = summary["train-uint8", bs], summary["torch", bs]
+            lines.append(f"| uint8 images (train scales them), batch {bs}: img/s | {u['steady_ips']:,.0f} | "
+                         f"{tm['steady_ips']:,.0f} | {u['steady_ips'] / tm['steady_ips']:.2f} |")
+            lines.append(f"| uint8 images, batch {bs}: peak RSS of the worker, MB | {u['peak_mb']:,.0f} | "
+                         f"{tm['peak_mb']:,.0f} | {u['peak_mb'] / tm['peak_mb']:.2f} |")
     lines += [
         "",
         f"Import time (fresh process, median of 3): `import cifar_cnn` {import_pkg:.2f} s; "
@@ -309,7 +324,9 @@ def run_driver(args):
     lines.append("Per-round steady img/s: " + "; ".join(
         f"{fw} b{bs} " + ", ".join(f"{v:,.0f}" for v in summary[fw, bs]["steady_all"])
         for (fw, bs) in summary))
-    lines.append(f"Benchmark wall time: {total / 60:.1f} min")
+    lines.append(f"Benchmark wall time: {total / 60:.1f} min; load average (1, 5, 15 min) at the start "
+                 + ", ".join(f"{v:.1f}" for v in load_before) + ", at the end "
+                 + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
     print("\n".join(lines))
 
 
@@ -327,7 +344,9 @@ def main(argv=None):
                    help="other factories to time, Keras only (e.g. vgg residual)")
     p.add_argument("--other-n-train", type=int, default=5_000)
     p.add_argument("--other-batch-size", type=int, default=32)
-    p.add_argument("--worker", choices=["keras", "fit", "torch"], help=argparse.SUPPRESS)
+    p.add_argument("--uint8", action="store_true",
+                   help="also train through cifar_cnn.train on uint8 images (the command line's memory-saving path)")
+    p.add_argument("--worker", choices=["keras", "fit", "torch", "train-uint8"], help=argparse.SUPPRESS)
     p.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
     p.add_argument("--model", default="intro", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

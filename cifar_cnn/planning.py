@@ -137,7 +137,26 @@ class Plan:
             f"  in a notebook: data = load_cifar10(n_train={self.n_train})",
             f"                 train(model, data, epochs={self.epochs}, batch_size={self.batch_size})",
         ]
+        best = self.best_model()
+        if best is not None:  # the measured frontier (cifar_cnn.frontier, docs/frontier.png)
+            lines += [
+                "",
+                f"The most accurate model that fits in {minutes} here: create_model_{best.model}, about "
+                f"{best.test_accuracy:.2f} test accuracy in about {_duration(best.minutes * 60 * self._slowdown())}",
+                f"  command line: {best.command}",
+            ]
         return "\n".join(lines)
+
+    def _slowdown(self) -> float:
+        from .frontier import BENCHMARK_IMAGES_PER_SECOND
+
+        return BENCHMARK_IMAGES_PER_SECOND / self.speed.train_images_per_second[LESSON_BATCH_SIZE]
+
+    def best_model(self):
+        """The frontier's most accurate run that fits in the minutes on this machine, or None."""
+        from .frontier import best_within
+
+        return best_within(self.minutes, images_per_second=self.speed.train_images_per_second[LESSON_BATCH_SIZE])
 
     def to_dict(self) -> dict:
         return {
@@ -152,6 +171,7 @@ class Plan:
             "train_images_per_second": {str(k): round(v) for k, v in self.speed.train_images_per_second.items()},
             "validation_images_per_second": round(self.speed.validation_images_per_second),
             "measured_seconds": round(self.speed.seconds, 1),
+            "best_model": None if self.best_model() is None else self.best_model()._asdict(),
         }
 
 

@@ -298,13 +298,27 @@ def _divisor_at_most(steps, limit):
     return next(d for d in range(min(steps, limit), 0, -1) if steps % d == 0)
 
 
+def _shared_tensor(a):
+    """A TensorFlow tensor on the same memory as the NumPy array ``a`` (no copy), or None.
+
+    TensorFlow needs the data to start on a 64-byte boundary, as ``load_cifar10``'s arrays
+    (and slices of them from the start) do; other arrays are read batch by batch instead.
+    """
+    import tensorflow as tf
+
+    if not (a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % 64 == 0 and a.size):
+        return None
+    return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
+
+
 def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFETCH):
     """A tf.data pipeline of (images, labels) batches, and the number of batches per pass.
 
     Only the indices are shuffled; each batch is then gathered straight from the NumPy
-    arrays (``tf.numpy_function``), so the images are never copied into TensorFlow as a
-    whole: converting them to a tensor and capturing that tensor in the pipeline held two
-    more copies of the training set (1 GB more at float32 for the lesson's 40,000 images).
+    arrays, which are never copied as a whole: a tensor sharing their memory when they
+    are aligned as ``load_cifar10`` aligns them, else a ``tf.numpy_function`` reading
+    each batch. (Converting them to a tensor, and tf.data's graph rewrites copying that
+    tensor once more, held two more copies of the training set: 1 GB more at float32.)
     uint8 images (``load_cifar10(dtype="uint8")``) are scaled to 0-1 batch by batch, the
     same float32 division ``load_cifar10`` does, so the model sees the same numbers from a
     quarter of the memory. With ``repeat`` the pipeline runs forever and ``fit`` is told
@@ -317,18 +331,27 @@ def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREF
     x = np.asarray(x)
     y = np.asarray(y)
     image_shape, label_shape = (None, *x.shape[1:]), (None, *y.shape[1:])
-    scale = x.dtype == np.uint8
+    images = _shared_tensor(x)
+    labels = tf.constant(y)  # small: 8 bytes an image
 
-    def gather(i):  # runs in Python, on one batch of indices
-        return x[i], y[i]
+    if images is not None:
+        def gather(i):
+            return tf.gather(images, i), tf.gather(labels, i)
+    else:
+        def read(i):  # runs in Python, on one batch of indices
+            return x[i]
+
+        def gather(i):
+            batch = tf.numpy_function(read, [i], tf.as_dtype(x.dtype), stateful=False)
+            batch.set_shape(image_shape)
+            return batch, tf.gather(labels, i)
 
     def load(i):
-        images, labels = tf.numpy_function(gather, [i], (tf.as_dtype(x.dtype), tf.as_dtype(y.dtype)), stateful=False)
-        images.set_shape(image_shape)
-        labels.set_shape(label_shape)
-        if scale:
-            images = tf.cast(images, tf.float32) / 255.0
-        return images, labels
+        batch, batch_labels = gather(i)
+        if x.dtype == np.uint8:
+            batch = tf.cast(batch, tf.float32) / 255.0
+        batch_labels.set_shape(label_shape)
+        return batch, batch_labels
 
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
@@ -338,7 +361,11 @@ def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREF
         batches = batches.repeat()
     if prefetch:
         batches = batches.prefetch(prefetch)
-    return batches, math.ceil(len(x) / batch_size)
+    # tf.data's default graph rewrites serialize the pipeline, copying every tensor it holds
+    # (the whole training set); this pipeline is already as simple as they would make it.
+    options = tf.data.Options()
+    options.experimental_optimization.apply_default_optimizations = False
+    return batches.with_options(options), math.ceil(len(x) / batch_size)
 
 
 def _validation_layout(n, steps_per_execution):

@@ -138,3 +138,12 @@ def test_the_lessons_run_is_defined_once():
         lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)
     plan = plan_training(60, speed())
     assert plan.lesson_seconds == speed().lesson_seconds() == speed().run_seconds(lesson.N_TRAIN, lesson.EPOCHS, lesson.BATCH_SIZE)
+
+
+def test_the_plan_names_the_most_accurate_model_that_fits():
+    from cifar_cnn.frontier import best_within
+
+    plan = plan_training(60, speed())
+    best = best_within(60, images_per_second=speed().train_images_per_second[32])
+    assert f"create_model_{best.model}" in plan.describe() and best.command in plan.describe()
+    assert plan.to_dict()["best_model"]["model"] == best.model

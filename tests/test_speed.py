@@ -13,8 +13,10 @@ import pytest
 
 from cifar_cnn.cli import main
 from cifar_cnn.models import create_model_fast, create_model_intro
+from cifar_cnn.data.load import aligned_empty
 from cifar_cnn.training import (
     MAX_STEPS_PER_EXECUTION,
+    _shared_tensor,
     _divisor_at_most,
     compile_model,
     evaluate,
@@ -68,21 +70,58 @@ def test_validation_accuracy_is_measured_on_the_whole_validation_set_once():
     assert history.history["val_loss"][-1] == pytest.approx(direct["loss"], rel=1e-5)
 
 
+def aligned(a):
+    out = aligned_empty(a.shape, a.dtype)
+    out[...] = a
+    return out
+
+
+def unaligned(a):
+    """The same numbers one byte past load_cifar10's alignment: read by numpy_function."""
+    out = np.empty(a.nbytes + 65, np.uint8)
+    start = (-out.ctypes.data % 64) + 1
+    out = out[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
+def test_aligned_arrays_are_shared_with_tensorflow_not_copied():
+    x = aligned(np.zeros((4, 32, 32, 3), np.uint8))
+    tensor = _shared_tensor(x)
+    x[1, 2, 3, 0] = 7  # a change to the array shows in the tensor: they are one memory
+    assert tensor.numpy()[1, 2, 3, 0] == 7
+    assert _shared_tensor(unaligned(x)) is None  # read batch by batch instead
+
+
+def test_load_cifar10_aligns_its_images(tiny_cifar):
+    from cifar_cnn.data import load_cifar10
+
+    for dtype in ("uint8", "float32"):
+        data = load_cifar10(tiny_cifar, n_val=20, dtype=dtype)
+        for x in (data.x_train, data.x_val, data.x_test):
+            assert x.ctypes.data % 64 == 0 and x.flags.c_contiguous and x.dtype == dtype
+    raw, scaled = load_cifar10(tiny_cifar, n_val=20, dtype="uint8"), load_cifar10(tiny_cifar, n_val=20)
+    expected = raw.x_test.astype(np.float32)
+    expected /= 255.0
+    assert np.array_equal(scaled.x_test, expected)
+
+
 def test_uint8_images_train_exactly_like_images_scaled_by_load_cifar10():
-    """The pipeline's float32 division gives the same inputs as load_cifar10's, bit for bit."""
+    """The pipeline's float32 division gives the same inputs as load_cifar10's, bit for bit,
+    whether the arrays are shared with TensorFlow (aligned) or read by numpy_function."""
     rng = np.random.default_rng(5)
     raw = rng.integers(0, 256, (96, 32, 32, 3), dtype=np.uint8)
     y = rng.integers(0, 10, 96)
     scaled = raw.astype(np.float32)
     scaled /= 255.0  # as load_cifar10(dtype="float32") scales
     runs, scores = [], []
-    for x in (raw, scaled):
+    for x in (aligned(raw), unaligned(raw), aligned(scaled), unaligned(scaled)):
         set_seed(4)
         model = compile_model(create_model_intro())
         runs.append(train(model, (x[:64], y[:64], x[64:], y[64:]), epochs=2, batch_size=16, verbose=0).history)
         scores.append(evaluate(model, x[64:], y[64:]))
-    assert runs[0] == runs[1]
-    assert scores[0] == scores[1]
+    assert runs[0] == runs[1] == runs[2] == runs[3]
+    assert scores[0] == scores[1] == scores[2] == scores[3]
 
 
 def test_train_reseeds_only_when_asked(monkeypatch):
