@@ -206,14 +206,15 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
     import keras
 
     from .models import require_model
-    from .training import _set_steps_per_execution, _split_data, set_seed
+    from .pipeline import set_steps_per_execution
+    from .training import set_seed, split_data
 
     require_model(model, "train_speedrun")
     epochs = check_count("epochs", epochs)
     batch_size = check_count("batch_size", batch_size)
     warmup_epochs = check_count("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs)
     validation_every = check_count("validation_every", validation_every)
-    x_train, y_train, x_val, y_val = _split_data(data)
+    x_train, y_train, x_val, y_val = split_data(data)
     y_train = np.asarray(y_train).reshape(len(y_train))
     if seed is not None:
         set_seed(seed)
@@ -230,9 +231,9 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
-    from .training import MAX_STEPS_PER_EXECUTION, _divisor_at_most
+    from .pipeline import MAX_STEPS_PER_EXECUTION, divisor_at_most
 
-    _set_steps_per_execution(model, _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION))
+    set_steps_per_execution(model, divisor_at_most(steps, MAX_STEPS_PER_EXECUTION))
     validation_data = validation_steps = None
     freq = 1
     if x_val is not None and len(x_val):

@@ -13,12 +13,10 @@ import numbers
 import numpy as np
 
 from . import lesson
+from .pipeline import batches, fit_tensorflow, scaled
+from .validation import is_int
 
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def set_seed(seed: int = 42) -> None:
@@ -28,7 +26,7 @@ def set_seed(seed: int = 42) -> None:
     created, so the same seed then gives the same weights and, on the same machine, the
     same training curve.
     """
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     import keras
 
@@ -97,7 +95,7 @@ def _unknown_arguments(function, unknown, known):
     raise TypeError(f"{function}() has no argument {names}; its arguments are {', '.join(known)}")
 
 
-def _split_data(data):
+def split_data(data):
     """(x_train, y_train, x_val, y_val) from a CIFAR10 tuple, or a 2- or 4-tuple."""
     if hasattr(data, "x_train"):
         return data.x_train, data.y_train, getattr(data, "x_val", None), getattr(data, "y_val", None)
@@ -109,7 +107,7 @@ def _split_data(data):
     )
 
 
-def _check_arrays(model, x, y, what):
+def check_arrays(model, x, y, what):
     """Fail early, in the lesson's terms, when images or labels do not fit the model."""
     if x is None or y is None:
         raise ValueError(f"{what} images and labels are both needed")
@@ -213,13 +211,13 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
 
     require_model(model, "train")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not _is_int(value) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    x_train, y_train, x_val, y_val = _split_data(data)
-    x_train, y_train = _check_arrays(model, x_train, y_train, "training")
+    x_train, y_train, x_val, y_val = split_data(data)
+    x_train, y_train = check_arrays(model, x_train, y_train, "training")
     validation = None
     if x_val is not None and len(x_val):
-        validation = _check_arrays(model, x_val, y_val, "validation")
+        validation = check_arrays(model, x_val, y_val, "validation")
     if not model.compiled:
         one_hot = y_train.ndim == 2
         compile_model(model, loss="categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy")
@@ -231,11 +229,11 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     if keras.backend.backend() == "tensorflow":
         if seed is None:  # drawn, not reset: set_seed before the model makes it repeatable
             seed = int(np.random.randint(0, 2**31 - 1))
-        return _fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
+        return fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
     if validation is not None:
-        validation = (_scaled(validation[0]), validation[1])
+        validation = (scaled(validation[0]), validation[1])
     return model.fit(
-        _scaled(x_train),
+        scaled(x_train),
         y_train,
         epochs=epochs,
         batch_size=batch_size,
@@ -264,15 +262,15 @@ def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-
 
     require_model(model, "train_fast")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not _is_int(value) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if warmup_epochs is None:
         warmup_epochs = min(2, epochs // 4)
-    if not _is_int(warmup_epochs) or not 0 <= warmup_epochs < epochs:
+    if not is_int(warmup_epochs) or not 0 <= warmup_epochs < epochs:
         raise ValueError(f"warmup_epochs must be an integer from 0 to epochs - 1, got {warmup_epochs!r}")
     if isinstance(peak_learning_rate, bool) or not isinstance(peak_learning_rate, numbers.Real) or peak_learning_rate <= 0:
         raise ValueError(f"peak_learning_rate must be a positive number, got {peak_learning_rate!r}")
-    x_train = _split_data(data)[0]
+    x_train = split_data(data)[0]
     steps = math.ceil(len(x_train) / batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,
@@ -284,133 +282,6 @@ def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-
     return train(model, data, epochs=epochs, batch_size=batch_size, seed=seed, callbacks=callbacks, verbose=verbose)
 
 
-# Batches handed to TensorFlow per call from Python. Each call costs about a millisecond
-# of Python overhead, as much as a whole step of the intro model at batch size 32.
-MAX_STEPS_PER_EXECUTION = 32
-# Validation only predicts, so larger batches are faster and give the same accuracy.
-VALIDATION_BATCH_SIZE = 256
-# Batches gathered ahead while the model computes (0: none).
-PREFETCH = 2
-
-
-def _divisor_at_most(steps, limit):
-    """The largest divisor of ``steps`` that is at most ``limit``."""
-    return next(d for d in range(min(steps, limit), 0, -1) if steps % d == 0)
-
-
-def _shared_tensor(a):
-    """A TensorFlow tensor on the same memory as the NumPy array ``a`` (no copy), or None.
-
-    TensorFlow needs the data to start on a 64-byte boundary, as ``load_cifar10``'s arrays
-    (and slices of them from the start) do; other arrays are read batch by batch instead.
-    """
-    import tensorflow as tf
-
-    if not (a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % 64 == 0 and a.size):
-        return None
-    return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
-
-
-def _batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFETCH):
-    """A tf.data pipeline of (images, labels) batches, and the number of batches per pass.
-
-    Only the indices are shuffled; each batch is then gathered straight from the NumPy
-    arrays, which are never copied as a whole: a tensor sharing their memory when they
-    are aligned as ``load_cifar10`` aligns them, else a ``tf.numpy_function`` reading
-    each batch. (Converting them to a tensor, and tf.data's graph rewrites copying that
-    tensor once more, held two more copies of the training set: 1 GB more at float32.)
-    uint8 images (``load_cifar10(dtype="uint8")``) are scaled to 0-1 batch by batch, the
-    same float32 division ``load_cifar10`` does, so the model sees the same numbers from a
-    quarter of the memory. With ``repeat`` the pipeline runs forever and ``fit`` is told
-    how many steps make an epoch, so Keras keeps one iterator for the whole run instead of
-    building a new one every epoch (which stalled for about two seconds in about half the
-    epochs on our 2-core benchmark machine).
-    """
-    import tensorflow as tf
-
-    x = np.asarray(x)
-    y = np.asarray(y)
-    image_shape, label_shape = (None, *x.shape[1:]), (None, *y.shape[1:])
-    images = _shared_tensor(x)
-    labels = tf.constant(y)  # small: 8 bytes an image
-
-    if images is not None:
-        def gather(i):
-            return tf.gather(images, i), tf.gather(labels, i)
-    else:
-        def read(i):  # runs in Python, on one batch of indices
-            return x[i]
-
-        def gather(i):
-            batch = tf.numpy_function(read, [i], tf.as_dtype(x.dtype), stateful=False)
-            batch.set_shape(image_shape)
-            return batch, tf.gather(labels, i)
-
-    def load(i):
-        batch, batch_labels = gather(i)
-        if x.dtype == np.uint8:
-            batch = tf.cast(batch, tf.float32) / 255.0
-        batch_labels.set_shape(label_shape)
-        return batch, batch_labels
-
-    indices = tf.data.Dataset.range(len(x))
-    if shuffle:
-        indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size).map(load)
-    if repeat:
-        batches = batches.repeat()
-    if prefetch:
-        batches = batches.prefetch(prefetch)
-    # tf.data's default graph rewrites serialize the pipeline, copying every tensor it holds
-    # (the whole training set); this pipeline is already as simple as they would make it.
-    options = tf.data.Options()
-    options.experimental_optimization.apply_default_optimizations = False
-    return batches.with_options(options), math.ceil(len(x) / batch_size)
-
-
-def _validation_layout(n, steps_per_execution):
-    """(batch size, steps) for one pass over ``n`` validation images in a whole number of
-    executions, with batches near VALIDATION_BATCH_SIZE; None if there is no such layout."""
-    per_call = VALIDATION_BATCH_SIZE * steps_per_execution
-    for calls in range(max(1, round(n / per_call)), max(1, round(n / per_call)) + 3):
-        steps = calls * steps_per_execution
-        batch_size = math.ceil(n / steps)
-        if math.ceil(n / batch_size) == steps:
-            return batch_size, steps
-    return None
-
-
-def _fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
-    """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
-    dataset, steps = _batches(x, y, batch_size, shuffle=True, seed=seed)
-    steps_per_execution = _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
-    _set_steps_per_execution(model, steps_per_execution)
-    validation_data = validation_steps = None
-    if validation is not None:
-        layout = _validation_layout(len(validation[0]), steps_per_execution)
-        if layout is None:  # a finite pass instead: Keras then restarts it every epoch
-            validation_data, _ = _batches(*validation, VALIDATION_BATCH_SIZE, shuffle=False, repeat=False)
-        else:  # repeated like the training data, so one iterator serves every epoch
-            validation_data, validation_steps = _batches(*validation, layout[0], shuffle=False)
-    return model.fit(
-        dataset,
-        steps_per_epoch=steps,
-        epochs=epochs,
-        shuffle=False,  # the pipeline shuffles already
-        validation_data=validation_data,
-        validation_steps=validation_steps,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
-
-
-def _set_steps_per_execution(model, steps):
-    """Run ``steps`` batches per call; the compiled step functions are rebuilt if needed."""
-    if model.steps_per_execution != steps:
-        model.steps_per_execution = steps
-        model.train_function = model.test_function = model.predict_function = None
-
-
 def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     """Loss and metrics of a compiled model on ``(x, y)``, as a dict.
 
@@ -419,27 +290,11 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     """
     if not getattr(model, "compiled", False):
         raise ValueError("the model is not compiled: call compile_model(model) or train it first")
-    x, y = _check_arrays(model, x, y, "evaluation")
+    x, y = check_arrays(model, x, y, "evaluation")
     _check_loss_matches(model, y)
     import keras
 
     if keras.backend.backend() == "tensorflow":
-        batches, _ = _batches(x, y, batch_size, shuffle=False, repeat=False)
-        return model.evaluate(batches, verbose=verbose, return_dict=True)
-    return model.evaluate(_scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)
-
-
-def _scaled(x):
-    """uint8 pixels as float32 0-1 (as load_cifar10 scales them); other arrays unchanged.
-
-    Only the other backends need it whole; the TensorFlow pipeline scales batch by batch.
-    """
-    if x.dtype != np.uint8:
-        return x
-    x = x.astype(np.float32)
-    x /= 255.0
-    return x
-
-
-# Public for cifar_cnn.gradients, which checks its batch against the model the same way.
-check_arrays = _check_arrays
+        pipeline, _ = batches(x, y, batch_size, shuffle=False, repeat=False)
+        return model.evaluate(pipeline, verbose=verbose, return_dict=True)
+    return model.evaluate(scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)

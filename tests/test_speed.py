@@ -14,10 +14,8 @@ import pytest
 from cifar_cnn.cli import main
 from cifar_cnn.models import create_model_fast, create_model_intro
 from cifar_cnn.data.load import aligned_empty
+from cifar_cnn.pipeline import MAX_STEPS_PER_EXECUTION, divisor_at_most, shared_tensor
 from cifar_cnn.training import (
-    MAX_STEPS_PER_EXECUTION,
-    _shared_tensor,
-    _divisor_at_most,
     compile_model,
     evaluate,
     set_seed,
@@ -36,7 +34,7 @@ def images(n, seed=0):
 
 @pytest.mark.parametrize("steps, limit, expected", [(1250, 32, 25), (313, 32, 1), (64, 32, 32), (7, 32, 7), (40, 16, 10)])
 def test_steps_per_execution_divides_the_epoch(steps, limit, expected):
-    assert _divisor_at_most(steps, limit) == expected
+    assert divisor_at_most(steps, limit) == expected
 
 
 @pytest.mark.parametrize("n, batch_size", [(100, 32), (96, 32), (10, 32)])
@@ -56,7 +54,7 @@ def test_every_epoch_sees_each_image_once(n, batch_size):
     steps = math.ceil(n / batch_size)
     assert history.params["steps"] == steps
     assert seen == [steps, 2 * steps, 3 * steps]
-    assert model.steps_per_execution == _divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
+    assert model.steps_per_execution == divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
 
 
 def test_validation_accuracy_is_measured_on_the_whole_validation_set_once():
@@ -87,10 +85,10 @@ def unaligned(a):
 
 def test_aligned_arrays_are_shared_with_tensorflow_not_copied():
     x = aligned(np.zeros((4, 32, 32, 3), np.uint8))
-    tensor = _shared_tensor(x)
+    tensor = shared_tensor(x)
     x[1, 2, 3, 0] = 7  # a change to the array shows in the tensor: they are one memory
     assert tensor.numpy()[1, 2, 3, 0] == 7
-    assert _shared_tensor(unaligned(x)) is None  # read batch by batch instead
+    assert shared_tensor(unaligned(x)) is None  # read batch by batch instead
 
 
 def test_load_cifar10_aligns_its_images(tiny_cifar):
