@@ -19,7 +19,7 @@ from .validation import is_int
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
 
 
-def set_seed(seed: int = 42) -> None:
+def set_seed(seed: int = lesson.SEED) -> None:
     """Seed Python, NumPy and the Keras backend in one call.
 
     Call it *before* building a model: the initial weights are drawn when the layers are
