@@ -7,6 +7,7 @@ import socket
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cifar_files import make_cifar_archive, write_cifar_folder
@@ -120,3 +121,12 @@ def refused_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/cifar-10-python.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    """300 seeded (true, predicted) class numbers, half of them right: for confusion matrices."""
+    rng = np.random.default_rng(7)
+    y_true = rng.integers(0, 10, 300)
+    y_pred = np.where(rng.random(300) < 0.5, y_true, rng.integers(0, 10, 300))
+    return y_true, y_pred

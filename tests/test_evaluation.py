@@ -6,14 +6,6 @@ import pytest
 from cifar_cnn.evaluation import class_numbers, confusion_matrix
 
 
-@pytest.fixture(scope="module")
-def outcomes():
-    rng = np.random.default_rng(7)
-    y_true = rng.integers(0, 10, 300)
-    y_pred = np.where(rng.random(300) < 0.5, y_true, rng.integers(0, 10, 300))
-    return y_true, y_pred
-
-
 def test_confusion_matrix_counts_true_rows_and_predicted_columns(outcomes):
     y_true, y_pred = outcomes
     expected = np.zeros((10, 10), dtype=int)

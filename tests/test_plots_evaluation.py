@@ -8,14 +8,6 @@ from cifar_cnn.plots import confusion_matrix, plot_confusion_matrix
 from plot_helpers import render
 
 
-@pytest.fixture(scope="module")
-def outcomes():
-    rng = np.random.default_rng(7)
-    y_true = rng.integers(0, 10, 300)
-    y_pred = np.where(rng.random(300) < 0.5, y_true, rng.integers(0, 10, 300))
-    return y_true, y_pred
-
-
 def test_plot_confusion_matrix_writes_counts_and_accuracies(outcomes):
     y_true, y_pred = outcomes
     fig = render(plot_confusion_matrix(y_true, y_pred))
