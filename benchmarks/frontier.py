@@ -1,11 +1,11 @@
 """The frontier as a picture: accuracy against training minutes, for every factory and recipe.
 
-One command writes ``docs/frontier.png`` and ``docs/frontier.json`` (the points)::
+One command draws ``fig/frontier.png`` and writes its points to ``docs/frontier.json``::
 
     .venv/bin/python benchmarks/frontier.py
 
 It re-trains nothing: it draws measurements already made on the 2-core benchmark machine,
-one run each (``benchmarks/README.md`` lists them with their commands):
+one run each (``docs/benchmarks.md`` lists them with their commands):
 
 - the lesson's factories, from the time-to-accuracy run (``time_to_accuracy.py``, Adam,
   batch 32, 15 epochs or 4 minutes): the minute at which validation accuracy first
@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "speedrun_runs.jsonl"
 MACHINE = ("2 shared logical cores, TensorFlow 2.21 CPU: factories on an AMD EPYC (2026-11-21),\n"
-           "speed-run on an Intel Xeon at load average 3.5-6 (2026-11-29)")
+           "speed-run on an Intel Xeon at load average 0.7-2.4 (2026-11-29)")
 
-# time_to_accuracy.py, 2026-11-21 (benchmarks/README.md, "Time to accuracy"): for each
+# time_to_accuracy.py, 2026-11-21 (docs/benchmarks.md, "Time to accuracy"): for each
 # factory the (seconds, validation accuracy) at which 0.50/0.60/0.65/0.70 was first
 # reached, then (seconds at the end, best validation accuracy), and the test accuracy.
 TIME_TO_ACCURACY = {
@@ -111,10 +111,12 @@ def main(argv=None):
     tmp = docs / "frontier.json.tmp"
     tmp.write_text(json.dumps(frontier, indent=1) + "\n")
     os.replace(tmp, docs / "frontier.json")
-    draw(frontier, docs / "frontier.png")
+    # In fig/, the lesson's figure folder: the Workbench also builds docs/benchmarks.md into
+    # the lesson site, and serves images from fig/ only.
+    draw(frontier, ROOT / "fig" / "frontier.png")
     for name, curve in frontier["curves"].items():
         print(f"{name:55s} {curve['test'][0]:5.1f} min  test {curve['test'][1]:.3f}")
-    print(f"wrote {docs / 'frontier.png'} and {docs / 'frontier.json'}", file=sys.stderr)
+    print(f"wrote {ROOT / 'fig' / 'frontier.png'} and {docs / 'frontier.json'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

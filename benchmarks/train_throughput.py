@@ -114,6 +114,17 @@ def _worker_keras(args):
     }
 
 
+def torch_intro_model():
+    """The lesson's intro network in plain PyTorch: the same layers, 79,530 parameters."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1152, 64), nn.ReLU(), nn.Linear(64, 10),
+    )
+
+
 def _worker_torch(args):
     import torch
     from torch import nn
@@ -124,11 +135,7 @@ def _worker_torch(args):
     x = torch.from_numpy(x_np.transpose(0, 3, 1, 2).copy())
     y = torch.from_numpy(y_np.astype("int64"))
     x_test = torch.from_numpy(x_test_np.transpose(0, 3, 1, 2).copy())
-    model = nn.Sequential(
-        nn.Conv2d(3, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(1152, 64), nn.ReLU(), nn.Linear(64, 10),
-    )
+    model = torch_intro_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     bs, n = args.batch_size, len(x)
@@ -202,7 +209,7 @@ def _import_time(code, repeats=3):
     return statistics.median(times)
 
 
-def _cpu_model():
+def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -261,7 +268,7 @@ def run_driver(args):
     for runs in results.values():
         versions.update(runs[0]["versions"])
     lines = [
-        f"Machine: {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
+        f"Machine: {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
         f"{platform.machine()}",
         f"Python {platform.python_version()}, Keras {versions.get('keras')} "
         f"(backend {versions.get('backend')}), TensorFlow {versions.get('tensorflow')}, "

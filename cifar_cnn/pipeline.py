@@ -4,7 +4,7 @@ On the TensorFlow backend ``train`` hands Keras a ``tf.data`` pipeline instead o
 arrays: indices are shuffled, each batch is gathered from the arrays held once in memory
 (uint8 images are scaled to 0-1 per batch), one iterator serves the whole run and several
 batches go to TensorFlow per call. The model, the loss, the optimizer and the batch size
-are the caller's; only the way the data arrives changes (``benchmarks/README.md``).
+are the caller's; only the way the data arrives changes (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ through :func:`cifar_cnn.train` on random images (no data needed). :func:`plan_t
 turns that speed and a time budget into a training-set size, a number of epochs and a
 batch size, choosing the run with the best validation accuracy that fits, and says what
 accuracy to expect. The accuracies come from the time-to-accuracy measurements in
-``benchmarks/README.md`` (``benchmarks/time_to_accuracy.py``); the times come from this
+``docs/benchmarks.md`` (``benchmarks/time_to_accuracy.py``); the times come from this
 machine.
 """
 
@@ -31,7 +31,7 @@ __all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "du
 # Measured on 2026-11-21 with
 #   benchmarks/time_to_accuracy.py --models intro --n-train 40000 20000 10000 5000 \
 #       --batch-sizes 32 128 --max-epochs 10
-# on the shared CIFAR-10 (benchmarks/README.md). They depend on the data, not on the
+# on the shared CIFAR-10 (docs/benchmarks.md). They depend on the data, not on the
 # machine, so they carry over to a learner's laptop.
 INTRO_CURVES: dict[tuple[int, int], tuple[float, ...]] = {
     (40000, 32): (0.5145, 0.5896, 0.6120, 0.6285, 0.6351, 0.6393, 0.6488, 0.6359, 0.6609, 0.6530),
@@ -138,7 +138,7 @@ class Plan:
             f"                 train(model, data, epochs={self.epochs}, batch_size={self.batch_size})",
         ]
         best = self.best_model()
-        if best is not None:  # the measured frontier (cifar_cnn.frontier, docs/frontier.png)
+        if best is not None:  # the measured frontier (cifar_cnn.frontier, fig/frontier.png)
             lines += [
                 "",
                 f"The most accurate model that fits in {minutes} here: create_model_{best.model}, about "

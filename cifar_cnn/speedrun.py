@@ -19,7 +19,7 @@ airbench) over to a laptop CPU, sized for its throughput rather than a GPU's:
   image and its mirror image.
 
 The lesson's models are not changed by any of this; this module is the frontier the
-benchmarks measure (``benchmarks/speedrun.py``, ``benchmarks/README.md``).
+benchmarks measure (``benchmarks/speedrun.py``, ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -241,8 +241,16 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
         validation_data, validation_steps = _augmented_batches(x_val, y_val, 500, num_classes, seed=seed,
                                                                shuffle=False, augment=False, repeat=True)
         freq = sorted(set(range(validation_every, epochs + 1, validation_every)) | {epochs})
-    return model.fit(train_batches, steps_per_epoch=steps, epochs=epochs, shuffle=False, validation_data=validation_data,
-                     validation_steps=validation_steps, validation_freq=freq, callbacks=callbacks, verbose=verbose)
+    history = model.fit(train_batches, steps_per_epoch=steps, epochs=epochs, shuffle=False,
+                        validation_data=validation_data, validation_steps=validation_steps, validation_freq=freq,
+                        callbacks=callbacks, verbose=verbose)
+    # The schedule has ended at a learning rate of 0. Compiled with that plain number instead,
+    # the model saves and loads like any other: a saved schedule class defined in Python
+    # would have to be imported before every load. Further fit() calls change nothing either way.
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0, momentum=momentum, nesterov=True),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing), metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)  # saved with its slots, as a trained model's is
+    return history
 
 
 def evaluate_speedrun(model, x, y, *, batch_size=500, flip=True) -> dict:

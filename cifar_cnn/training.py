@@ -205,7 +205,7 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     run, up to 32 batches per call into TensorFlow (``steps_per_execution``; progress
     bars and batch callbacks then advance in such chunks) and validation in batches of
     256. On a 2-core CPU that makes the lesson's 10 epochs about 1.5 times faster than
-    a plain ``model.fit(x, y)`` (``benchmarks/README.md``).
+    a plain ``model.fit(x, y)`` (``docs/benchmarks.md``).
     """
     from .models import require_model
 

@@ -4,8 +4,10 @@ import json
 import subprocess
 import sys
 
+import keras
 import pytest
 
+import cifar_cnn
 from cifar_cnn.cli import main
 
 
@@ -48,10 +50,27 @@ def test_train_end_to_end_saves_model_plot_and_history(tiny_cifar, tmp_path, cap
     assert not [p for p in out_dir.iterdir() if "partial" in p.name]  # no temporary files left
 
 
+def test_train_speedrun_runs_its_own_recipe(tiny_cifar, tmp_path, capsys):
+    """`cifar-cnn plan` can name the speed-run recipe: the command it prints must work."""
+    out_dir = tmp_path / "out"
+    code = main(["train", "speedrun", "--epochs", "1", "--n-val", "20", "--batch-size", "16",
+                 "--data-dir", str(tiny_cifar), "--out", str(out_dir)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "with its recipe (train_speedrun)" in out and "(each averaged with its mirror image)" in out
+    record = json.loads((out_dir / "speedrun_history.json").read_text())
+    assert record["model"] == "speedrun" and record["batch_size"] == 16 and record["test_loss"] is None
+    reloaded = keras.saving.load_model(out_dir / "speedrun.keras")
+    assert reloaded.get_layer("whiten").get_weights()[0].any()  # the whitening filters were set and saved
+    assert cifar_cnn.load_model(out_dir / "speedrun.keras").count_params() == reloaded.count_params()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["train", "resnet50"], "unknown model 'resnet50'; choose one of: intro"),
+        (["train", "resnet50"], "unknown model 'resnet50'; choose one of: intro, dropout, one_conv, two_conv, "
+                                   "vgg, residual, dense, deep, fast, or speedrun"),
         (["summary", "alexnet"], "unknown model 'alexnet'"),
     ],
 )

@@ -15,9 +15,11 @@ from cifar_files import (
     CLASS_NAMES,
     REAL_DATA,
     THREE_WAYS,
+    cycling_labels,
     image_index,
     needs_real_data,
     positions,
+    write_batch,
     write_cifar_folder,
 )
 
@@ -69,6 +71,37 @@ def test_test_set_untouched(medium):
     d = load_cifar10(medium, n_val=50, dtype="uint8")
     np.testing.assert_array_equal(d.x_test, x_test)
     np.testing.assert_array_equal(d.y_test, y_test)
+
+
+def test_test_images_read_only_when_used(medium, monkeypatch):
+    d = load_cifar10(medium, n_val=50, n_test=20, dtype="uint8")
+    assert not d.test_loaded  # a training run does not carry the test images
+    assert "test=20" in repr(d) and not d.test_loaded  # the repr does not read them
+    reads = []
+    real = data.load.read_batch
+    monkeypatch.setattr(data.load, "read_batch", lambda path: reads.append(path) or real(path))
+    first = d.x_test
+    assert d.test_loaded and first.shape == (20, 32, 32, 3) and len(reads) == 1
+    assert d.x_test is first and len(reads) == 1  # read once, then kept
+    assert first.ctypes.data % 64 == 0  # aligned like the other arrays
+
+
+def test_unpacks_like_a_tuple_of_seven(tiny):
+    d = load_cifar10(tiny, n_val=20, dtype="uint8")
+    x_train, y_train, x_val, y_val, x_test, y_test, names = d
+    assert x_train is d.x_train and y_val is d.y_val and x_test is d.x_test and names == d.class_names
+    assert len(d) == 7 and d[4] is d.x_test and d._fields[4] == "x_test"
+    import pickle
+    again = pickle.loads(pickle.dumps(d))
+    np.testing.assert_array_equal(again.x_test, d.x_test)
+
+
+def test_test_file_changed_after_loading_is_refused(medium):
+    d = load_cifar10(medium, n_val=50, dtype="uint8")
+    images = np.zeros((50, 3072), dtype=np.uint8)
+    write_batch(medium / "test_batch", images, cycling_labels(50, start=3), batch_label="testing batch 1 of 1")
+    with pytest.raises(DataError, match=r"changed after load_cifar10\(\) read it.*Call load_cifar10\(\) again"):
+        d.x_test
 
 
 def test_float32_is_uint8_scaled_to_unit_range(tiny):

@@ -14,6 +14,7 @@ import pytest
 from cifar_cnn import cli, doctor, lesson, planning
 from cifar_cnn.cli import main
 from cifar_cnn.doctor import FAIL, OK, WARN, CheckResult
+from cifar_cnn.memory import NOTEBOOK_NEEDS
 from cifar_cnn.planning import plan_training
 from cifar_files import write_cifar_folder
 
@@ -330,7 +331,7 @@ def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
         ((16 * GB, 12 * GB), OK, "Memory: 16.0 GB (12.0 GB available now)"),
         ((16 * GB, None), OK, "Memory: 16.0 GB"),
         ((3 * GB, 2.5 * GB), WARN, "less than the 4 GB the lesson expects"),
-        ((16 * GB, 1 * GB), WARN, "1.0 GB is free, less than the 2.0 GB a notebook training the lesson's model needs"),
+        ((16 * GB, 1 * GB), WARN, f"1.0 GB is free, less than the {NOTEBOOK_NEEDS / GB:.1f} GB the lesson's largest notebook needs"),
         ((None, None), WARN, "could not tell"),
     ],
 )

@@ -32,7 +32,7 @@ def test_minutes_must_be_positive(minutes):
 
 
 def test_the_stored_end_points_are_the_figures():
-    """cifar_cnn.frontier.RUNS are the stars of docs/frontier.png (benchmarks/frontier.py)."""
+    """cifar_cnn.frontier.RUNS are the stars of fig/frontier.png (benchmarks/frontier.py)."""
     stars = {name.split(" ")[0].removeprefix("create_model_"): curve["test"]
              for name, curve in json.loads(FRONTIER_JSON.read_text())["curves"].items()}
     assert set(stars) == {run.model for run in RUNS}

@@ -19,12 +19,13 @@ def test_free_memory_warning(available, warns):
     warning = memory.free_memory_warning(available)
     assert (warning is not None) == warns
     if warns:
-        assert warning.startswith(f"{available / GB:.1f} GB is free, less than the 2.0 GB")
+        assert warning.startswith(f"{available / GB:.1f} GB is free, less than the {memory.NOTEBOOK_NEEDS / GB:.1f} GB")
 
 
 def test_free_memory_warning_counts_kernels():
-    assert memory.free_memory_warning(3 * GB, kernels=1) is None
-    assert "3.7 GB" in memory.free_memory_warning(3 * GB, kernels=2)
+    assert memory.free_memory_warning(4 * GB, kernels=1) is None
+    two = memory.free_memory_warning(4 * GB, kernels=2)
+    assert f"{memory.memory_needed(2) / GB:.1f} GB" in two and "(2 notebooks open)" in two
 
 
 @pytest.mark.parametrize("kernels", [0, -1, 1.5, "2"])

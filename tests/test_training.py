@@ -173,3 +173,17 @@ def test_same_seed_gives_the_same_losses_in_fresh_processes(how):
     first, second, other = run_in_fresh_processes([7, 7, 8], how)
     assert first == second  # bit for bit, every metric of every epoch
     assert first["loss"] != other["loss"]
+
+
+def test_training_leaves_the_test_images_on_disk(tiny_cifar):
+    """train() uses the training and validation arrays only; the test images are read
+    when first evaluated (load_cifar10 defers them to keep them out of a training run)."""
+    from cifar_cnn import load_cifar10
+
+    data = load_cifar10(tiny_cifar, n_val=20, dtype="uint8")
+    set_seed(1)
+    model = compile_model(create_model_one_conv())
+    train(model, data, epochs=1, batch_size=16, verbose=0)
+    assert not data.test_loaded
+    scores = evaluate(model, data.x_test, data.y_test)
+    assert data.test_loaded and 0.0 <= scores["accuracy"] <= 1.0

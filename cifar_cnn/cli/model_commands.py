@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import tempfile
@@ -83,24 +84,48 @@ def rescue_model(model, model_name, error):
     raise CliError(f"{one_line(error)}; the trained model could not be saved anywhere else either")
 
 
-def cmd_train(args):
-    quiet_tensorflow()
+# Models trained with their own recipe rather than train(): trainer, epochs, batch size.
+RECIPES = {
+    "fast": ("train_fast", 15, 128),
+    "speedrun": ("train_speedrun", 10, 256),  # cifar_cnn.speedrun; not one of `cifar-cnn models`
+}
+
+
+def _model_and_trainer(name):
+    """(factory, trainer, recipe name or None) for a model name; unknown names fail here."""
+    from .. import training
     from ..models import get_factory
 
-    factory = get_factory(args.model)  # unknown names fail before any data is read
+    key = str(name).strip().lower().replace("-", "_").removeprefix("create_model_")
+    if key == "speedrun":
+        from .. import speedrun
+
+        return speedrun.create_model_speedrun, speedrun.train_speedrun, key
+    try:
+        factory = get_factory(name)
+    except ValueError as e:
+        raise ValueError(f"{e}, or speedrun") from None
+    if key in RECIPES:
+        return factory, getattr(training, RECIPES[key][0]), key
+    return factory, training.train, None
+
+
+def cmd_train(args):
+    quiet_tensorflow()
+    factory, fit, recipe = _model_and_trainer(args.model)  # unknown names fail before any data is read
     check_out_folder(args.out)  # a bad --out fails now, not after the training
     from .._files import atomic_path
     from ..data import find_data_dir, load_cifar10
     from ..plots import plot_history
     from ..sharing import save_model
-    from ..training import compile_model, evaluate, set_seed, train, train_fast
+    from ..training import compile_model, evaluate, set_seed
 
-    # create_model_fast comes with its own recipe (batch size, learning-rate schedule).
-    recipe = args.model.replace("-", "_") == "fast"
     if args.epochs is None:
-        args.epochs = 15 if recipe else lesson.EPOCHS
+        args.epochs = RECIPES[recipe][1] if recipe else lesson.EPOCHS
     if args.batch_size is None:
-        args.batch_size = 128 if recipe else lesson.BATCH_SIZE
+        args.batch_size = RECIPES[recipe][2] if recipe else lesson.BATCH_SIZE
+    if recipe == "speedrun" and args.epochs < 2:  # its learning rate warms up over 2 epochs
+        fit = functools.partial(fit, warmup_epochs=args.epochs)
     started = time.perf_counter()
     folder, source = find_data_dir(args.data_dir)
     if folder is not None:
@@ -110,21 +135,19 @@ def cmd_train(args):
     data = load_cifar10(folder, n_train=args.n_train, n_val=args.n_val, seed=args.seed, dtype="uint8")
     print(
         f"CIFAR-10: {len(data.x_train):,} training, {len(data.x_val):,} validation, "
-        f"{len(data.x_test):,} test images"
+        f"{len(data.y_test):,} test images"
     )
     set_seed(args.seed)  # before building: the initial weights depend on it
-    model = compile_model(factory())
+    model = factory() if recipe == "speedrun" else compile_model(factory())  # train_speedrun compiles
     print(
         f"Training {model.name} ({model.count_params():,} parameters) for {args.epochs} epochs"
-        + (" with its recipe (train_fast)" if recipe else "")
+        + (f" with its recipe ({RECIPES[recipe][0]})" if recipe else "")
     )
     # One line per epoch when the output is a log file rather than a terminal.
     verbose = 1 if sys.stdout.isatty() else 2
     fit_started = time.perf_counter()
-    fit = train_fast if recipe else train
     history = fit(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
     fit_seconds = time.perf_counter() - fit_started
-    scores = evaluate(model, data.x_test, data.y_test)
 
     model_name = args.model.replace("-", "_")
     model_path, plot_path, json_path = _artifact_paths(args.out, model_name)
@@ -132,6 +155,14 @@ def cmd_train(args):
         save_model(model, model_path)
     except OSError as e:  # the folder changed during training (removed, full, read-only)
         rescue_model(model, model_name, e)
+    # Saved first: the test images are read from disk only now, and a data folder that
+    # changed during training must not cost the trained model.
+    if recipe == "speedrun":  # its test score averages each image with its mirror image
+        from ..speedrun import evaluate_speedrun
+
+        scores = {"loss": None, **evaluate_speedrun(model, data.x_test, data.y_test)}
+    else:
+        scores = evaluate(model, data.x_test, data.y_test)
     fig = plot_history(history, title=f"{model.name}: {args.epochs} epochs")
     with atomic_path(plot_path) as tmp:
         fig.savefig(tmp, dpi=100)
@@ -152,7 +183,8 @@ def cmd_train(args):
     val_accuracy = history.history.get("val_accuracy", [float("nan")])[-1]
     print(f"\nTraining time: {fit_seconds:.0f} s ({time.perf_counter() - started:.0f} s in all)")
     print(f"Final validation accuracy: {val_accuracy:.4f}")
-    print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.x_test):,} test images")
+    print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.y_test):,} test images"
+          + (" (each averaged with its mirror image)" if recipe == "speedrun" else ""))
     print(f"Saved the model to {model_path}")
     print(f"Saved the training curves to {plot_path}")
     return 0
@@ -168,11 +200,13 @@ def add_parsers(commands):
     p.set_defaults(func=cmd_summary)
 
     p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
-    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
+    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or speedrun "
+                   "(the speed-run recipe, cifar_cnn.speedrun)")
     p.add_argument("--epochs", type=positive_int, default=None,
-                   help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15)")
+                   help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15; speedrun: 10)")
     p.add_argument("--batch-size", type=batch_size_type, default=None,
-                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default {lesson.BATCH_SIZE}; fast: 128)")
+                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default {lesson.BATCH_SIZE}; "
+                   "fast: 128; speedrun: 256)")
     p.add_argument("--n-train", type=positive_int, default=None,
                    help=f"train on a stratified subset of this many images (default: all {lesson.N_TRAIN:,})")
     p.add_argument("--n-val", type=positive_int, default=lesson.N_VAL,

@@ -264,8 +264,14 @@ def load_raw(
     folder = Path(folder)
     require_complete(folder)
     class_names = read_class_names(folder)
+    images, labels = read_training_batches(folder)
     # Every batch decodes to (n, 32, 32, 3), so the batches always concatenate.
-    train = [read_batch(folder / name) for name in TRAIN_FILES]
-    x_train = np.concatenate([x for x, _ in train])
-    y_train = np.concatenate([y for _, y in train])
-    return (x_train, y_train), read_batch(folder / TEST_FILE), class_names
+    return (np.concatenate(images), labels), read_batch(folder / TEST_FILE), class_names
+
+
+def read_training_batches(folder: str | os.PathLike) -> tuple[list[np.ndarray], np.ndarray]:
+    """The five training batches of ``folder`` in order: their image arrays, one per file
+    (not concatenated: a caller picking images from them needs no 150 MB copy of all of
+    them), and all their labels, concatenated."""
+    batches = [read_batch(Path(folder) / name) for name in TRAIN_FILES]
+    return [x for x, _ in batches], np.concatenate([y for _, y in batches])
