@@ -79,7 +79,7 @@ def table(results):
         f"val {t:.2f}" for t in THRESHOLDS) + " | epochs run | seconds | best val | test |"
     lines = [head, "|---|---:|---:|---:|" + "---:|" * len(THRESHOLDS) + "---:|---:|---:|---:|"]
     for r in results:
-        cells = ["—" if r["reached"][f"{t:.2f}"] is None else
+        cells = ["-" if r["reached"][f"{t:.2f}"] is None else
                  "{} ep, {:.0f} s".format(*r["reached"][f"{t:.2f}"]) for t in THRESHOLDS]
         lines.append(f"| {r['model']} | {r['parameters']:,} | {r['n_train']:,} | {r['batch_size']} | " + " | ".join(cells)
                      + f" | {r['epochs_run']} | {r['seconds']:.0f} | {r['best_val_accuracy']:.3f} | "
