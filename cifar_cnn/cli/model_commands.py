@@ -96,15 +96,15 @@ def _model_and_trainer(name):
     from .. import training
     from ..models import get_factory
 
-    key = str(name).strip().lower().replace("-", "_").removeprefix("create_model_")
-    if key == "speedrun":
-        from .. import speedrun
-
-        return speedrun.create_model_speedrun, speedrun.train_speedrun, key
     try:
         factory = get_factory(name)
     except ValueError as e:
-        raise ValueError(f"{e}, or speedrun") from None
+        if str(name).strip().lower() not in ("speedrun", "create_model_speedrun"):
+            raise ValueError(f"{e}, or speedrun") from None
+        from .. import speedrun
+
+        return speedrun.create_model_speedrun, speedrun.train_speedrun, "speedrun"
+    key = factory.__name__.removeprefix("create_model_")  # the name get_factory understood
     if key in RECIPES:
         return factory, getattr(training, RECIPES[key][0]), key
     return factory, training.train, None
