@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 
 
 def pytest_configure(config):
-    # Episode 6 saves its quick-mode models (models/*-quick.keras next to the notebooks) and
+    # Episode 5 saves its quick-mode models (models/*-quick.keras next to the notebooks) and
     # episodes 7 and 8 load them, or train the same ones when they are missing. A file left
     # by an older version of the lesson would feed them a model this run did not make, so
     # the run starts without them. Only the controller does this, before any worker starts.

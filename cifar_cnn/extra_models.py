@@ -1,7 +1,7 @@
 """The two networks beyond the lesson's main line, each for one experiment.
 
 * :func:`create_model_deep`, the plain or residual stack of the vanishing-gradient
-  experiment (episode 5, :func:`cifar_cnn.gradient_flow`);
+  experiment (episode 6, :func:`cifar_cnn.gradient_flow`);
 * :func:`create_model_fast`, the fast CPU network of :func:`cifar_cnn.train_fast`.
 
 They follow the factory convention of :mod:`cifar_cnn.models` (``input_shape`` and

@@ -17,7 +17,7 @@ GB = 10**9
 TRAIN_COMMAND_PEAK = int(1.1 * GB)
 # The largest peak of a lesson notebook's kernel in full mode (tools/build_notebooks.py --full
 # --time): episode 2, which holds the float32 images, the raw bytes with a float copy made by
-# hand, and the one-hot version at once (2.87 GB); episode 6, eight trainings, 2.26 GB.
+# hand, and the one-hot version at once (2.87 GB); episode 5, eight trainings, 2.26 GB.
 NOTEBOOK_KERNEL_PEAK = int(2.9 * GB)
 # JupyterLab's server and the browser tab showing it, on top of the kernel.
 JUPYTER_OVERHEAD = int(0.3 * GB)

@@ -141,7 +141,7 @@ def test_setup_and_cheatsheet_state_the_lessons_run():
 def test_episode_6_steps_per_epoch_follow_from_the_settings():
     n_train, _, batch = _lesson_settings()
     line = f"{n_train:,} images / {batch} per batch = {math.ceil(n_train / batch):,} steps per epoch"
-    assert line in (ROOT / "episodes" / "06-training.md").read_text(encoding="utf-8")
+    assert line in (ROOT / "episodes" / "05-training.md").read_text(encoding="utf-8")
 
 
 def test_documents_quote_the_intro_models_real_parameter_count():

@@ -116,7 +116,7 @@ def test_no_learner_notebook_shows_a_solution(episode):
     nb = read(episode, "learner")
     visible = "\n".join(cell.source for cell in nb.cells if not hidden(cell))
     hidden_code = [cell.source.split("\n", 1)[1] for cell in nb.cells if cell.cell_type == "code" and hidden(cell)]
-    # a later challenge's stub may start from an earlier one's answer (episode 5 does)
+    # a later challenge's stub may start from an earlier one's answer (episode 6 does)
     stubs = "\n".join(challenge["stub"] or "" for challenge in challenges)
     for challenge in challenges:
         given = stubs + "\n" + taught
@@ -164,7 +164,7 @@ FILLED = [
      ["16", "(3, 3)", '"relu"', "inputs"], "✓ all correct"),
     ("04-building-the-cnn", "keras.layers.Conv2D(filters=_____",
      ["8", "(3, 3)", '"relu"', "inputs"], "✗ not yet"),
-    ("06-training", "model.compile(",
+    ("05-training", "model.compile(",
      ['keras.optimizers.Adam(learning_rate=0.001)', '"sparse_categorical_crossentropy"', '["accuracy"]'],
      "✓ all correct"),
 ]
@@ -240,7 +240,7 @@ def test_answer_keys_pass_nbval_with_onednn_off(tmp_path):
     """Another numerics path: TensorFlow without its oneDNN kernels rounds differently
     (what another processor does too). Every stored output must still match, through the
     sanitize rules for training metrics and nothing else. The notebooks run in a copy, so
-    the models episode 6 saves for episodes 7 and 8 are this run's own."""
+    the models episode 5 saves for episodes 7 and 8 are this run's own."""
     needs_data()
     names = []
     for path in sorted((ROOT / "notebooks" / "answers").glob("*.ipynb")):

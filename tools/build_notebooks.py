@@ -2,7 +2,7 @@
 
     python tools/build_notebooks.py                      # every episode, quick mode
     python tools/build_notebooks.py 04-building-the-cnn  # one episode
-    python tools/build_notebooks.py --full 06-training   # full lesson (prints the numbers episodes quote)
+    python tools/build_notebooks.py --full 05-training   # full lesson (prints the numbers episodes quote)
     python tools/build_notebooks.py --full --time        # full lesson, with a table of run times and memory
     python tools/build_notebooks.py --no-execute         # only regenerate the cells
 
@@ -469,7 +469,7 @@ def write_atomic(nb, path: Path) -> None:
 
 
 def forget_saved_models(full: bool) -> None:
-    """Episode 6 saves its models for episodes 7 and 8 (in models/ next to the notebook);
+    """Episode 5 saves its models for episodes 7 and 8 (in models/ next to the notebook);
     a file left by an older version of the lesson would give outputs this build did not
     make, so a build starts without them (episode 7 trains what is missing)."""
     for folder in (NOTEBOOKS / "models", ANSWERS / "models"):

@@ -1,8 +1,8 @@
 """Copy what a full-lesson run printed into the episodes' ```output blocks.
 
-    python tools/build_notebooks.py --full 06-training      # run the full lesson
-    python tools/quote_outputs.py 06-training              # quote its outputs in the episode
-    python tools/build_notebooks.py 06-training            # back to the quick-mode notebook
+    python tools/build_notebooks.py --full 05-training      # run the full lesson
+    python tools/quote_outputs.py 05-training              # quote its outputs in the episode
+    python tools/build_notebooks.py 05-training            # back to the quick-mode notebook
 
 The episodes show what the full lesson prints. After a change that moves the numbers,
 run the full notebook, then this script: every ```output block that directly follows a
