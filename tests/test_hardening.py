@@ -86,7 +86,9 @@ def test_dtype_flags_from_the_file_never_reach_numpy(tmp_path, n_declared, flags
     path.write_bytes(list_pickle_batch(n_declared, flags))
     done = read_in_child(path)
     assert done.returncode == 1, (done.returncode, done.stderr[-500:])  # not -11, not MemoryError
-    assert done.stdout.startswith(f"CIFAR-10 file {path} holds a damaged description of its uint8")
+    # Refused by the recogniser (a list inside the array's state) before any dtype is looked at.
+    assert done.stdout.startswith((f"CIFAR-10 file {path} holds a damaged description of its uint8",
+                                   f"CIFAR-10 file {path} is not a CIFAR-10 file: it holds a tuple of containers"))
     assert done.stderr == ""
 
 
