@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from ._files import atomic_path
+from .validation import check_flag
 
 __all__ = ["save_model", "load_model", "ModelFileError", "UnsafeModelError"]
 
@@ -258,12 +259,14 @@ def load_model(path, *, trust_code=False, safe_mode=None):
     ModelFileError
         The file is truncated, damaged or not a Keras model (the message names it).
     """
+    trust_code = check_flag("trust_code", trust_code)
+    safe_mode = check_flag("safe_mode", safe_mode, allow_none=True)
     path = _check_suffix(path)
     if not path.is_file():
         if path.is_dir():
             raise _damaged(path, "it is a folder, not a .keras file")
         raise FileNotFoundError(f"no model file at {path}: train one with `cifar-cnn train intro`")
-    trusted = bool(trust_code) or safe_mode is False
+    trusted = trust_code or safe_mode is False
     config = _read_config(path)
     foreign = _foreign_callables(config)
     if foreign:  # never loaded, trusted or not: no real model names these
