@@ -130,12 +130,10 @@ def weights_mismatch(config, weights_size: int | None, weights_stored: int | Non
     """Why the declared weights do not fit the weights file (or None)."""
     declared = declared_weight_bytes(config)
     if declared > MAX_DECLARED_WEIGHT_BYTES:
-        return (f"its configuration declares {declared:,} bytes of weights, more than this package "
-                f"loads (at most {MAX_DECLARED_WEIGHT_BYTES:,})")
+        return f"it declares {declared:,} bytes of weights (at most {MAX_DECLARED_WEIGHT_BYTES:,} are loaded)"
     if weights_size is None:
         return None if declared <= WEIGHTS_SLACK else "it holds no model.weights.h5"
     # Keras stores weights uncompressed; compare with what the zip really holds as well.
     if declared > weights_size + WEIGHTS_SLACK or declared > 8 * (weights_stored or 0) + WEIGHTS_SLACK:
-        return (f"its configuration declares {declared:,} bytes of weights, but its weights file "
-                f"holds {weights_stored:,} bytes: the file is damaged or was edited")
+        return f"it declares {declared:,} bytes of weights but holds {weights_stored:,}"
     return None

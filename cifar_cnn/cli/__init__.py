@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from . import data_commands, lesson_commands, model_commands
+from ..data.text import shown_path
 from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError, one_line
 
 __all__ = ["main", "build_parser", "CliError", "EXIT_ERROR", "EXIT_USAGE", "MAX_BATCH_SIZE"]
@@ -69,8 +71,19 @@ def _stdout_gone():
         pass
 
 
+def _errors_not_signals():
+    """A write past the file-size limit (ulimit -f) fails with EFBIG, reported in one
+    line, instead of killing the process with SIGXFSZ halfway through a file."""
+    if hasattr(signal, "SIGXFSZ"):
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except (ValueError, OSError):  # not the main thread
+            pass
+
+
 def main(argv=None) -> int:
     _tolerant_output()
+    _errors_not_signals()
     parser = build_parser()
     args = parser.parse_args(argv)
     from ..data import DataError
@@ -89,6 +102,11 @@ def main(argv=None) -> int:
         hint = explain(error)  # a known Keras mistake: what it means and the fix
         if hint:
             print(f"cifar-cnn: hint: {hint}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:  # a full disk, a file-size limit, a folder where a file should go
+        where = f" {shown_path(error.filename)}" if error.filename else ""
+        print(f"cifar-cnn: error: cannot write or read{where} ({error.strerror or one_line(error)}): "
+              "free some space or choose another place", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cifar-cnn: interrupted", file=sys.stderr)

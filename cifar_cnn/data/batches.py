@@ -47,6 +47,8 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise InvalidFile("is missing") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidFile("cannot be read: its name holds a NUL character") from None
     except PermissionError:
         raise InvalidFile("cannot be read: permission denied", fix=PERMISSION_FIX) from None
     except OSError as e:

@@ -53,6 +53,8 @@ MAX_TUPLE = 32  # a shape has at most 32 dimensions; numpy's dtype state has 8 i
 MAX_TUPLE_DEPTH = 2  # _reconstruct's (ndarray, (0,), b'b'), BUILD's (1, shape, ...)
 INT_RANGE = range(-(2**63), 2**63)  # a label, a shape or a count fits 64 bits
 
+# Opcodes that call a class or look up an outside object: refused as possibly malicious.
+_CODE_OPCODES = {"INST", "OBJ", "NEWOBJ", "NEWOBJ_EX", "EXT1", "EXT2", "EXT4", "PERSID", "BINPERSID"}
 _TOO_LARGE = "holds a number of over 64 bits (e.g. a label outside 0-9)"
 
 
@@ -304,8 +306,10 @@ def _walk(data: bytes) -> dict:
                 # A list (or the dict) fetched again could be nested in itself.
                 raise InvalidFile("is not a CIFAR-10 file: it reuses a container")
             stack.append(value)
-        else:
+        elif name in _CODE_OPCODES:
             raise _Forbidden(f"the pickle opcode {name}")
+        else:  # LONG4, POP, DUP, protocol 0's text forms, ...: never in a CIFAR-10 file
+            raise InvalidFile(f"is not a CIFAR-10 file: it uses the pickle opcode {name}, which CIFAR-10 files never do")
     raise InvalidFile("is truncated or corrupt (the pickle has no end)")
 
 
