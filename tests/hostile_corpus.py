@@ -123,12 +123,13 @@ def deep_marks(folder, size):
 # ------------------------------------------------------------------ amplification
 
 def codec_reuse(folder, size):
-    text = "x" * (200_000 * size)
+    # Short enough for a list item, re-encoded thousands of times: far more output than input.
+    text = "x" * 1000
     encoded = text.encode("utf-8")
     first = b"c_codecs\nencode\n" + put(1) + b"X" + struct.pack("<I", len(encoded)) + encoded + put(2)
     first += b"X\x06\x00\x00\x00latin1" + put(3) + b"\x86" + REDUCE
     again = get(1) + get(2) + get(3) + b"\x86" + REDUCE + APPEND
-    body = EMPTY_LIST + MARK + first + APPENDS + again * (2_000)
+    body = EMPTY_LIST + MARK + first + APPENDS + again * min(400 * size, 9_000)
     return write(folder, "data_batch_1", one_dict(short(b"filenames"), body))
 
 
@@ -318,7 +319,7 @@ def inflate_bomb(folder, size):
     path = folder / "cifar-10-python.tar.gz"
     zeros = bytes(1 << 20)
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as gz:
-        for i in range(8 * size):
+        for i in range(8):  # the cap is fixed: a larger size would only cost time here
             gz.write(_header(b"cifar-10-batches-py/x%d" % i, 60 << 20, b"0"))
             for _ in range(60):
                 gz.write(zeros)
