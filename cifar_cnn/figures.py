@@ -26,8 +26,13 @@ _PNG_METADATA = {"Software": None}
 
 def _save(fig, out_dir: Path, name: str) -> Path:
     path = out_dir / name
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, metadata=_PNG_METADATA)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=100, metadata=_PNG_METADATA)
+    except OSError as e:  # full disk, file-size limit, a folder with that name: say which, keep the rest
+        reason = "a folder has that name" if path.is_dir() else e.strerror or str(e)
+        raise OSError(e.errno, f"cannot save the figure {path} ({reason}); the figures saved before it "
+                      f"are kept in {out_dir}") from None
     return path
 
 

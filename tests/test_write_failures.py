@@ -61,3 +61,34 @@ def test_save_model_past_the_file_size_limit_is_one_line_and_leaves_nothing(tmp_
     line = done.stdout.strip()
     assert "\n" not in line and str(target) in line and len(line) < 300, line
     assert list(tmp_path.iterdir()) == []  # no model, no hidden partial file
+
+
+def test_a_figure_whose_name_is_a_folder_is_named_and_the_others_kept(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cifar_cnn.figures import _save
+
+    fig = plt.figure()
+    (tmp_path / "taken.png").mkdir()
+    kept = _save(fig, tmp_path, "first.png")
+    with pytest.raises(OSError) as caught:
+        _save(fig, tmp_path, "taken.png")
+    plt.close(fig)
+    message = str(caught.value)
+    assert "taken.png (a folder has that name)" in message and str(tmp_path) in message
+    assert kept.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["first.png", "taken.png"]
+
+
+def test_a_full_disk_anywhere_in_a_command_is_one_line(monkeypatch, capsys, tmp_path):
+    import cifar_cnn.figures
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "fig" / "a.png"))
+
+    monkeypatch.setattr(cifar_cnn.figures, "make_figures", full)
+    assert main(["figures", "--out", str(tmp_path / "fig")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "a.png" in err

@@ -104,9 +104,13 @@ def main(argv=None) -> int:
             print(f"cifar-cnn: hint: {hint}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as error:  # a full disk, a file-size limit, a folder where a file should go
-        where = f" {shown_path(error.filename)}" if error.filename else ""
-        print(f"cifar-cnn: error: cannot write or read{where} ({error.strerror or one_line(error)}): "
-              "free some space or choose another place", file=sys.stderr)
+        reason = one_line(error.strerror or error)
+        if reason.startswith("cannot "):  # already says which file and what to do (save_model, figures)
+            print(f"cifar-cnn: error: {reason}", file=sys.stderr)
+        else:
+            where = f" {shown_path(error.filename)}" if error.filename else ""
+            print(f"cifar-cnn: error: cannot write or read{where} ({reason}): "
+                  "free some space or choose another place", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cifar-cnn: interrupted", file=sys.stderr)
