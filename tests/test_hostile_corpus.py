@@ -155,3 +155,12 @@ def test_the_harness_sees_an_unclean_refusal(tmp_path):
     path, result = run_case(case, tmp_path / "b" if (tmp_path / "b").mkdir() is None else tmp_path)
     with pytest.raises(AssertionError):
         check(case, path, result)
+
+
+def test_the_data_reader_imports_no_tensorflow():
+    """The children above are cheap because reading data starts no TensorFlow; keep it so."""
+    code = ("import sys, cifar_cnn.data, cifar_cnn.sharing, cifar_cnn.cli; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr[-500:]
