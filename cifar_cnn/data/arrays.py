@@ -31,7 +31,7 @@ _OTHER_DTYPES = {
 _OTHER_DTYPES.update({"O8": np.dtype(object), "O4": np.dtype(object)})
 
 
-class _Dtype:
+class DtypeDescription:
     """A pickled ``numpy.dtype(name, align, copy)`` and its state: a description only."""
 
     __slots__ = ("name", "state", "has_state")
@@ -82,7 +82,7 @@ class _Dtype:
         raise InvalidFile(f"holds a damaged description of its {dtype} array type")
 
 
-class _Array:
+class ArrayDescription:
     """A pickled numpy array: shape, type and raw bytes, not yet an array."""
 
     __slots__ = ("state", "has_state")
@@ -109,14 +109,14 @@ class _Array:
 
 def is_array(value: object) -> bool:
     """Whether `value` is an array as the recogniser returns it (not yet built)."""
-    return isinstance(value, _Array)
+    return isinstance(value, ArrayDescription)
 
 
 def describe_array(value: object) -> str:
-    return value.describe() if isinstance(value, _Array) else f"a {type(value).__name__}"
+    return value.describe() if isinstance(value, ArrayDescription) else f"a {type(value).__name__}"
 
 
-def as_array(value: _Array, *, max_dims: int = 32) -> np.ndarray:
+def as_array(value: ArrayDescription, *, max_dims: int = 32) -> np.ndarray:
     """Build the numpy array a description stands for, from its raw bytes.
 
     The dtype is this package's own (an integer type from the table above), the
@@ -134,7 +134,7 @@ def as_array(value: _Array, *, max_dims: int = 32) -> np.ndarray:
             raise InvalidFile("is corrupt (an array pickled in an unknown way)")
         state = state[1:]
     shape, dtype, fortran, raw = state
-    if not isinstance(dtype, _Dtype):
+    if not isinstance(dtype, DtypeDescription):
         raise InvalidFile("is corrupt (an array of no known type)")
     dt = dtype.resolve()
     if type(fortran) not in (bool, int) or fortran not in (0, 1):

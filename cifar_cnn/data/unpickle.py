@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import InvalidFile
 from .text import shown
-from .arrays import _Array, _Dtype, as_array, describe_array, is_array  # noqa: F401
+from .arrays import ArrayDescription, DtypeDescription, as_array, describe_array, is_array  # noqa: F401
 
 
 class _Forbidden(Exception):
@@ -107,14 +107,14 @@ def _call(role: str, args: tuple, budget: list) -> object:
         if (len(args) != 3 or not (isinstance(args[0], _Global) and args[0].role == "ndarray")
                 or args[1] != (0,) or args[2] not in (b"b", "b")):
             raise InvalidFile("is corrupt (an array pickled in an unknown way)")
-        return _Array()
+        return ArrayDescription()
     if role == "dtype":
         if len(args) != 3 or not isinstance(args[0], (bytes, str)) or len(args[0]) > 8:
             raise InvalidFile("is corrupt (an array type pickled in an unknown way)")
-        return _Dtype(args[0])
+        return DtypeDescription(args[0])
     if role == "scalar":
         # A numpy integer (e.g. a label), decoded here as a Python int.
-        if len(args) != 2 or not isinstance(args[0], _Dtype):
+        if len(args) != 2 or not isinstance(args[0], DtypeDescription):
             raise InvalidFile("is corrupt (a number of no known type)")
         dt = args[0].resolve()
         if not isinstance(args[1], bytes) or len(args[1]) != dt.itemsize:
@@ -122,11 +122,11 @@ def _call(role: str, args: tuple, budget: list) -> object:
         return int(np.frombuffer(args[1], dtype=dt)[0])
     if role == "frombuffer":
         # Pickle protocol 5 writes the array's bytes, type and shape in one call.
-        if len(args) != 4 or not isinstance(args[0], bytes) or not isinstance(args[1], _Dtype):
+        if len(args) != 4 or not isinstance(args[0], bytes) or not isinstance(args[1], DtypeDescription):
             raise InvalidFile("is corrupt (an array pickled in an unknown way)")
         if args[3] not in ("C", "F", b"C", b"F"):
             raise InvalidFile("is corrupt (an array with an unknown memory order)")
-        return _Array((1, args[2], args[1], args[3] in ("F", b"F"), args[0]))
+        return ArrayDescription((1, args[2], args[1], args[3] in ("F", b"F"), args[0]))
     if role == "encode":
         if len(args) != 2 or not isinstance(args[0], str) or args[1] not in ("latin1", "latin-1"):
             raise _Forbidden("_codecs.encode with anything but latin-1 text")
@@ -158,7 +158,7 @@ def _list_item(value):
     if type(value) not in (int, bool, bytes, str) or (type(value) in (bytes, str) and len(value) > MAX_ITEM_CHARS):
         raise InvalidFile(
             "is not a CIFAR-10 file: its lists must hold only numbers and short names, "
-            f"not {describe_array(value) if isinstance(value, _Array) else 'a ' + type(value).__name__}"
+            f"not {describe_array(value) if isinstance(value, ArrayDescription) else 'a ' + type(value).__name__}"
         )
     if type(value) is int and value not in INT_RANGE:
         raise InvalidFile(_TOO_LARGE)
@@ -246,7 +246,7 @@ def _walk(data: bytes) -> dict:
             if len(items) > MAX_TUPLE:
                 raise InvalidFile("is not a CIFAR-10 file: it holds a tuple longer than any array shape")
             for item in items:
-                if not (type(item) in _SCALARS or type(item) is tuple or isinstance(item, (_Dtype, _Global))):
+                if not (type(item) in _SCALARS or type(item) is tuple or isinstance(item, (DtypeDescription, _Global))):
                     raise InvalidFile("is not a CIFAR-10 file: it holds a tuple of containers")
             value = tuple(items)
             if _depth(value) > MAX_TUPLE_DEPTH:
@@ -264,7 +264,7 @@ def _walk(data: bytes) -> dict:
                 raise InvalidFile("is corrupt (a pickle stack underflow)")
             state = stack.pop()
             target = stack[-1]
-            if not isinstance(target, (_Array, _Dtype)) or type(state) is not tuple:
+            if not isinstance(target, (ArrayDescription, DtypeDescription)) or type(state) is not tuple:
                 raise _Forbidden("setting the state of something that is not an array")
             target.build(state)
         elif name in ("APPEND", "APPENDS"):
@@ -284,7 +284,7 @@ def _walk(data: bytes) -> dict:
             for key, value in zip(items[::2], items[1::2]):
                 if type(key) not in (bytes, str) or len(key) > MAX_KEY_CHARS:
                     raise InvalidFile("is not a CIFAR-10 file: its dict has a key that is not a short name")
-                if not (type(value) in _SCALARS or type(value) is list or isinstance(value, _Array)):
+                if not (type(value) in _SCALARS or type(value) is list or isinstance(value, ArrayDescription)):
                     raise InvalidFile(f"is not a CIFAR-10 file: its entry {_text(key)} holds a tuple or a call")
                 if key in top:
                     raise InvalidFile(f"is corrupt (its entry {_text(key)} is given twice)")
@@ -316,7 +316,7 @@ def _walk(data: bytes) -> dict:
 def recognise(data: bytes) -> dict:
     """The dict a CIFAR-10 file holds, recognised opcode by opcode; or raise InvalidFile.
 
-    Arrays come back as descriptions (:class:`_Array`); :func:`as_array` turns
+    Arrays come back as descriptions (:class:`ArrayDescription`); :func:`as_array` turns
     the ones the caller needs into numpy arrays.
     """
     try:
