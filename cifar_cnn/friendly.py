@@ -31,15 +31,14 @@ adding to it; the catalogue below is what a CNN workshop meets, in the lesson's 
 
 from __future__ import annotations
 
-import copy
 import difflib
-import linecache
 import os
 import re
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from .folding import without_arguments_dump, your_line
 from .recovery import forget_failed_steps, models_in_traceback
 from .slips import explain_slip
 
@@ -324,46 +323,20 @@ def _recover(tb):
         forget_failed_steps(model)
 
 
-def _your_line(tb):
-    """The learner's own line that failed: the innermost frame of a notebook cell."""
-    line = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith("<ipython-input") or "ipykernel_" in filename:
-            line = linecache.getline(filename, tb.tb_lineno).strip() or line
-        tb = tb.tb_next
-    return line
-
-
-def _without_arguments_dump(value):
-    """The error with Keras's "Arguments received by ...:" list cut off its message (the
-    tensors passed in, a screen of internals); the error itself if there is none."""
-    message = str(value)
-    cut = message.find("\n\nArguments received by ")
-    if cut < 0 or len(value.args) != 1:
-        return value
-    try:
-        short = copy.copy(value)
-        short.args = (message[:cut].rstrip(),)
-    except Exception:
-        return value
-    return short
-
-
 def _ipython_handler(shell, etype, value, tb, tb_offset=None):
     _recover(tb)
     text = explain(value)
     if _raised_by_package(value, tb) or text:
         # Known mistakes: Keras's message and the hint first; the pages of Keras internals
         # stay folded away (IPython's own exception-only view: %tb unfolds them).
-        shell.showtraceback((etype, _without_arguments_dump(value), tb), tb_offset=tb_offset, exception_only=True)
+        shell.showtraceback((etype, without_arguments_dump(value), tb), tb_offset=tb_offset, exception_only=True)
         sys.last_value = value  # %tb shows the whole, original error
         if hasattr(sys, "last_exc"):
             sys.last_exc = value
     else:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     if text:
-        line = _your_line(tb)
+        line = your_line(tb)
         where = f"  the line: {line}\n" if line else ""
         print(f"{HEADER}\n  {text}\n{where}", file=sys.stderr)
     return None
