@@ -18,7 +18,7 @@ import os
 
 __all__ = [
     "N_TRAIN", "N_VAL", "EPOCHS", "BATCH_SIZE", "SEED", "SLOW_EPOCH_SECONDS",
-    "QUICK_VAR", "quick_mode",
+    "QUICK_VAR", "quick_mode", "TRAINING_SLOT_MINUTES",
 ]
 
 N_TRAIN = 40_000  # training images: the 50,000 of CIFAR-10 less the validation set
@@ -29,6 +29,9 @@ SEED = 42
 # A laptop is slow for the workshop when one lesson epoch (training and validation) takes
 # longer than this: the 10-epoch run then takes over 3 minutes, too long to wait through.
 SLOW_EPOCH_SECONDS = 20
+# The minutes one training run may take in the workshop (episode 5's waits): what
+# ``cifar-cnn plan`` plans for when no --minutes is given.
+TRAINING_SLOT_MINUTES = 5
 
 QUICK_VAR = "CIFAR_CNN_QUICK"
 
