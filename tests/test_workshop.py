@@ -115,3 +115,13 @@ def test_wheelhouse_requirements_follow_the_target_platform(stick):
     assert "tensorflow" in windows and "tensorflow-cpu" not in windows
     assert "jupyterlab" in linux  # the lesson extra
     assert "pytest" not in linux  # not the dev extra
+
+
+def test_pip_gets_the_requirements_without_their_markers(stick):
+    """pip would evaluate `extra == "lesson"` again for itself and drop JupyterLab."""
+    from cifar_cnn.workshop.wheels import _plain
+
+    wanted = wheelhouse_requirements(stick["wheel"], "macos-arm64", "3.11")[0]
+    plain = [_plain(r) for r in wanted]
+    assert any(p.startswith("jupyterlab") for p in plain)
+    assert not any(";" in p for p in plain), plain

@@ -117,10 +117,17 @@ def wheelhouse_requirements(package_wheel: Path, platform: str, python: str) -> 
     return _wanted(_metadata(package_wheel), env, EXTRAS), env
 
 
+def _plain(req: Requirement) -> str:
+    """The requirement without its marker (already evaluated for the target): pip would
+    evaluate it again for this machine, and drop e.g. ``extra == "lesson"``."""
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{req.name}{extras}{req.specifier}"
+
+
 def _pip_download(requirements, platform: str, python: str, dest: Path) -> None:
     tags = [arg for tag in PLATFORMS[platform][0] for arg in ("--platform", tag)]
     _run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--implementation", "cp",
-          "--python-version", python, *tags, "-d", str(dest), *map(str, requirements)],
+          "--python-version", python, *tags, "-d", str(dest), *map(_plain, requirements)],
          f"Downloading the wheels for {platform}, Python {python}")
 
 
@@ -146,8 +153,8 @@ def download_wheelhouse(package_wheel: Path, dest, platform: str, python: str, r
                 new_extras = set(req.extras) - extras.get(key, set())
                 if key not in present or new_extras:
                     extras.setdefault(key, set()).update(req.extras)
-                    if str(req) not in map(str, missing):
-                        missing.append(Requirement(f"{req.name}{'[' + ','.join(sorted(req.extras)) + ']' if req.extras else ''}{req.specifier}"))
+                    if _plain(req) not in map(_plain, missing):
+                        missing.append(Requirement(_plain(req)))
         requirements = [r for r in missing if canonicalize_name(r.name) not in present or r.extras]
         if not requirements:
             return sorted(dest.glob("*.whl"))
