@@ -82,6 +82,32 @@ def test_a_learner_installs_from_the_stick_without_network(stick, tmp_path):
     assert (tmp_path / "home" / "datasets" / "cifar-10-batches-py" / "test_batch").is_file()
 
 
+@pytest.mark.skipif(not os.environ.get("CIFAR_CNN_DATA"), reason="needs the real data (CIFAR_CNN_DATA)")
+def test_a_notebook_from_the_installed_wheel_runs(stick, tmp_path):
+    """The first episode's learner notebook, out of the installed wheel, runs in quick mode."""
+    import nbformat
+
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps",
+                    "--target", str(site), str(stick["wheel"])], check=True)
+    env = {**os.environ, "PYTHONPATH": str(site), "CIFAR_CNN_QUICK": "1"}
+    subprocess.run([sys.executable, "-m", "cifar_cnn", "notebooks", "work"], cwd=tmp_path, env=env, check=True)
+    path = tmp_path / "work" / LEARNER[0].name
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import cifar_cnn; print(cifar_cnn.__file__)"))
+    nbformat.write(nb, path)
+    done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                           "--ExecutePreprocessor.timeout=300", "--output", "ran.ipynb", str(path)],
+                          cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert done.returncode == 0, done.stdout[-2000:]
+    ran = nbformat.read(tmp_path / "work" / "ran.ipynb", as_version=4)
+    assert ran.cells[0].outputs[0]["text"].startswith(str(site))  # the wheel's package, not the repo
+    for cell in ran.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                assert "raises-exception" in cell.metadata.get("tags", []), output["evalue"]
+
+
 def test_notebooks_never_lose_a_learners_work(tmp_path):
     first = copy_notebooks(tmp_path)
     assert first["copied"] == [p.name for p in LEARNER]
