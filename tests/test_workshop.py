@@ -151,3 +151,15 @@ def test_pip_gets_the_requirements_without_their_markers(stick):
     plain = [_plain(r) for r in wanted]
     assert any(p.startswith("jupyterlab") for p in plain)
     assert not any(";" in p for p in plain), plain
+
+
+def test_workshop_says_when_the_drive_is_too_small(tmp_path, capsys, monkeypatch, tiny_cifar):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 50 * 10**6, 50 * 10**6))
+    assert main(["workshop", str(tmp_path / "stick"), "--data-dir", str(tiny_cifar)]) == 1
+    err = capsys.readouterr().err
+    assert "has 50 MB free; the workshop folder needs about" in err and err.count("\n") == 1
+    assert not (tmp_path / "stick").exists() and not list(tmp_path.glob(".stick.*"))
