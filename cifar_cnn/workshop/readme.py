@@ -23,15 +23,19 @@ def learner_readme(wheel: str, archive: str, wheelhouse: bool, platforms, python
             f"python -m pip install \"STICK/wheels/{wheel}[lesson]\"\n"
             "```\n"
         )
+    # The wheelhouse holds wheels for the named Python versions only.
+    versions = " or ".join(pythons) if wheelhouse else "3.10 to 3.13"
+    example = pythons[0] if wheelhouse else "3.12"
     return f"""# Workshop: convolutional neural networks on CIFAR-10
 
 Replace STICK below with where this folder is on your computer: e.g. `/media/usb`
 (Linux), `/Volumes/USB` (macOS) or `E:` (Windows). Run the commands in a terminal (on
-Windows: Anaconda Prompt or PowerShell) from the folder where you want to work.
+Windows: PowerShell or cmd) from the folder where you want to work.
 
 ## 1. Install
 
-Make an environment with Python 3.10 to 3.13 and activate it:
+Make an environment with Python {versions} and activate it (`python --version` says which
+Python you have; on Windows, `py -{example} -m venv .venv` picks one):
 
 ```
 python -m venv .venv
