@@ -26,7 +26,8 @@ import os
 
 __all__ = [
     "N_TRAIN", "N_VAL", "EPOCHS", "BATCH_SIZE", "SEED", "SLOW_EPOCH_SECONDS",
-    "QUICK_VAR", "QUICK_N_TRAIN", "QUICK_N_TEST", "quick_mode",
+    "QUICK_VAR", "QUICK_N_TRAIN", "QUICK_N_TEST", "quick_mode", "TRAINING_SLOT_MINUTES", "DOWNLOAD_BYTES",
+    "DOWNLOAD_MB", "STICK_ARCHIVE_MB", "UNPACKED_MB", "MEMORY_GB", "REFERENCE_MACHINE", "LESSON_VAL_ACCURACY",
 ]
 
 N_TRAIN = 40_000  # training images: the 50,000 of CIFAR-10 less the validation set
@@ -37,6 +38,27 @@ SEED = 42
 # A laptop is slow for the workshop when one lesson epoch (training and validation) takes
 # longer than this: the 10-epoch run then takes over 3 minutes, too long to wait through.
 SLOW_EPOCH_SECONDS = 20
+# The minutes one training run may take in the workshop (episode 5's waits): what
+# ``cifar-cnn plan`` plans for when no --minutes is given.
+TRAINING_SLOT_MINUTES = 5
+
+# The numbers the pages quote, each measured once; tests/test_docs_numbers.py holds every page
+# to them. The official cifar-10-python.tar.gz, in bytes and in MB (millions of bytes, as
+# everywhere in the lesson):
+DOWNLOAD_BYTES = 170_498_071
+DOWNLOAD_MB = 170
+STICK_ARCHIVE_MB = 172.9  # what `cifar-cnn data pack` writes (same data, different compression)
+UNPACKED_MB = 186.7  # the cifar-10-batches-py folder, as `cifar-cnn data info` counts it
+# Memory to recommend: the largest notebook's kernel peaks at 2.9 GB (cifar_cnn.memory);
+# with the system, JupyterLab and a browser, 8 GB is comfortable. The doctor warns below
+# cifar_cnn.doctor.machine.MIN_MEMORY (4 GB).
+MEMORY_GB = 8
+# The machine every number on the pages was measured on (docs/benchmarks.md: it reported an
+# AMD EPYC on some runs and an Intel Xeon on others).
+REFERENCE_MACHINE = "a 2-core x86-64 virtual machine"
+# The lesson's run (intro model, 10 epochs) ends at this validation accuracy on that machine:
+# the last point of cifar_cnn.planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)].
+LESSON_VAL_ACCURACY = 0.653
 
 QUICK_VAR = "CIFAR_CNN_QUICK"
 QUICK_N_TRAIN = 2_000  # the episodes write load_cifar10(n_train=2_000 if QUICK else None, ...)

@@ -8,12 +8,14 @@
     cifar-cnn data download --from FILE      install that archive offline
     cifar-cnn doctor                         is this machine ready for the lesson?
     cifar-cnn plan --minutes 5               what training fits in 5 minutes here?
+    cifar-cnn workshop DIR                   the workshop folder for a USB stick
+    cifar-cnn notebooks DIR                  copy the lesson notebooks into DIR
 
 Errors the user can fix (unknown model, bad number, missing data) are printed as
 ``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
 
 One module per command group: :mod:`.model_commands` (models, summary, train),
-:mod:`.lesson_commands` (plan, figures, doctor), :mod:`.data_commands` (data ...), and
+:mod:`.lesson_commands` (plan, figures, doctor, workshop, notebooks), :mod:`.data_commands` (data ...), and
 :mod:`.common` for what they share. The entry point is ``cifar_cnn.cli:main``.
 """
 
@@ -46,6 +48,7 @@ def build_parser():
     lesson_commands.add_plan_and_figures_parsers(commands)
     data_commands.add_parser(commands)
     lesson_commands.add_doctor_parser(commands)
+    lesson_commands.add_workshop_parsers(commands)
     return parser
 
 
