@@ -129,6 +129,15 @@ EMPHASIS = {
 }
 
 
+# Other words for a glossary entry's term, as the episodes use them.
+ALIASES = {
+    "test images": "test set", "validation images": "validation set", "training images": "training set",
+    "batch normalization": "batch normalisation", "pooling layer": "pooling", "flattened": "flatten",
+    "translation invariance": "invariance", "rotation invariance": "invariance",
+    "scale invariance": "invariance", "stratified": "stratified split",
+}
+
+
 def _glossary_names():
     text = (ROOT / "learners" / "reference.md").read_text(encoding="utf-8")
     names = set()
@@ -152,6 +161,7 @@ def _bold_terms():
 
 def _in_glossary(term, names):
     forms = {term, term[:-1] if term.endswith("s") else term, term[:-2] if term.endswith(("es", "ed")) else term}
+    forms |= {ALIASES[form] for form in forms if form in ALIASES}
     return bool(forms & names) or any(name.startswith(term + " ") for name in names)
 
 
