@@ -66,8 +66,10 @@ def test_prose_test_scores_are_called_final():
     that the number is a final score (measured once), not something to choose by."""
     for path in EPISODES[:6]:
         prose = re.sub(r"\s+", " ", FENCE.sub("", path.read_text(encoding="utf-8")))
-        for match in re.finditer(r"[^.]*test accuracy[^.]*\d\.\d{3}[^.]*\.", prose, re.I):
-            assert "final" in match.group(0) or "once" in match.group(0), (path.name, match.group(0))
+        quotes = r"\d\.\d{3}\b[^.]{0,80}test accuracy|test accuracy[^.]{0,80}\b\d\.\d{3}"
+        for match in re.finditer(quotes, prose, re.I):
+            context = prose[max(0, match.start() - 150):match.end() + 150]
+            assert "final" in context or "once" in context, (path.name, context)
 
 
 # --- figures: the episodes' own run --------------------------------------------------------
@@ -174,3 +176,14 @@ def test_every_bold_term_has_a_glossary_entry():
 def test_the_glossary_check_can_fail():
     assert not _in_glossary("symbolic flux capacitor", _glossary_names())
     assert _in_glossary("kernels", _glossary_names())
+
+
+def test_image_figures_show_the_episodes_first_images(numbers):
+    from cifar_cnn import CLASS_NAMES
+
+    # episode 2 prints the first three training labels of the full lesson; the grid starts with them
+    first = [CLASS_NAMES.index(name) for name in numbers["cifar10_examples"]["classes"][:3]]
+    assert f"integer labels: [{' '.join(map(str, first))}] (40000,)" in _episode(2)
+    # episode 5's augmentation figure shows the same first four images
+    assert numbers["augmentation"]["classes"] == numbers["cifar10_examples"]["classes"][:4]
+    assert "plot_augmentation(data.x_train[:4], n_variants=4, seed=42)" in _episode(5)
