@@ -33,8 +33,11 @@ def cmd_figures(args):
     from ..figures import make_figures
 
     started = time.perf_counter()
+    from ..lesson import EPOCHS
+
     paths = make_figures(
-        args.out, data_dir=args.data_dir, n_train=args.n_train, n_test=args.n_test, epochs=args.epochs
+        args.out, data_dir=args.data_dir, n_train=args.n_train, n_test=args.n_test,
+        epochs=args.epochs or EPOCHS,
     )
     print(f"{len(paths)} figures in {time.perf_counter() - started:.0f} s")
     return 0
@@ -78,11 +81,13 @@ def add_plan_and_figures_parsers(commands):
     p = commands.add_parser("figures", help="redraw every lesson figure into fig/")
     p.add_argument("--out", default="fig", help="folder for the PNG files (default fig/)")
     p.add_argument("--data-dir", default=None, help="folder holding cifar-10-batches-py")
-    p.add_argument("--n-train", type=positive_int, default=10_000,
-                   help="training images for the model figures (default 10,000)")
+    p.add_argument("--n-train", type=positive_int, default=None,
+                   help="training images for the model figures (default: the lesson's 40,000; "
+                        "fewer only for a quick look, not for fig/)")
     p.add_argument("--n-test", type=positive_int, default=None,
                    help="test images for the confusion matrix and predictions (default: all 10,000)")
-    p.add_argument("--epochs", type=positive_int, default=5, help="epochs for the model figures (default 5)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="epochs for the model figures (default: the lesson's 10)")
     p.set_defaults(func=cmd_figures)
 
 

@@ -201,6 +201,8 @@ def cmd_train(args):
     print(f"Final validation accuracy: {val_accuracy:.4f}")
     print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.y_test):,} test images"
           + (" (each averaged with its mirror image)" if recipe == "speedrun" else ""))
+    # the test set is for the one model finally chosen: a score to report, never to choose by
+    print("  (a final score: compare models on the validation accuracy, not on this)")
     print(f"Saved the model to {model_path}")
     print(f"Saved the training curves to {plot_path}")
     return 0
@@ -215,7 +217,7 @@ def add_parsers(commands):
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
     p.set_defaults(func=cmd_summary)
 
-    p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
+    p = commands.add_parser("train", help="train a model, score it once on the test set (a final score) and save it")
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or speedrun "
                    "(the speed-run recipe, cifar_cnn.speedrun)")
     p.add_argument("--epochs", type=epochs_type, default=None,
