@@ -63,6 +63,8 @@ def _names_in_code() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             if path.resolve() != Path(__file__).resolve():
                 names |= set(CAPS_NAME.findall(path.read_text(encoding="utf-8")))
+    # CI's own settings are defined in its script
+    names |= set(CAPS_NAME.findall((ROOT / ".ci" / "run").read_text(encoding="utf-8")))
     return names
 
 
