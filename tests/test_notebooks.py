@@ -1,7 +1,7 @@
 """The notebooks are generated from the episodes, hide what they should, and their checks bite.
 
 Each episode gives a learner notebook (notebooks/NN-name.ipynb: stubs to complete, the
-reference solutions collapsed, no outputs) and an answer key (notebooks/answers/: every
+reference solutions collapsed, no outputs) and an answer key (instructors/answer-key/: every
 solution visible, the quick-mode outputs stored). nbval itself (configured in
 pyproject.toml and conftest.py) executes both kinds: the answer keys are compared with
 their stored outputs, the learner notebooks, which store none, must run without an error
@@ -54,7 +54,8 @@ def hidden(cell):
 def test_every_episode_has_a_learner_notebook_and_an_answer_key():
     episodes = {p.stem for p in EPISODES}
     assert {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")} == episodes
-    assert {p.stem for p in (ROOT / "notebooks" / "answers").glob("*.ipynb")} == episodes
+    assert {p.stem for p in builder.ANSWERS.glob("*.ipynb")} == episodes
+    assert not (ROOT / "notebooks" / "answers").exists(), "learners opening notebooks/ must not see the answers"
 
 
 @pytest.mark.parametrize("kind", builder.KINDS)
@@ -202,7 +203,7 @@ def test_a_learner_who_fills_the_blanks_gets_the_checkers_verdict(name, marker, 
 
 
 def find_cell(marker):
-    for path in sorted((ROOT / "notebooks" / "answers").glob("*.ipynb")):
+    for path in sorted(builder.ANSWERS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and marker in cell.source:
@@ -216,7 +217,7 @@ def run_nbval(folder, notebooks, extra_env=None, timeout=900):
     env = dict(os.environ, **(extra_env or {}))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "--nbval",
-         "--nbval-current-env", f"--nbval-sanitize-with={ROOT / 'notebooks' / 'nbval_sanitize.cfg'}",
+         "--nbval-current-env", f"--nbval-sanitize-with={ROOT / 'tests' / 'nbval_sanitize.cfg'}",
          *notebooks],
         cwd=folder, capture_output=True, text=True, timeout=timeout, env=env,
     )
@@ -243,7 +244,7 @@ def test_answer_keys_pass_nbval_with_onednn_off(tmp_path):
     the models episode 5 saves for episodes 7 and 8 are this run's own."""
     needs_data()
     names = []
-    for path in sorted((ROOT / "notebooks" / "answers").glob("*.ipynb")):
+    for path in sorted(builder.ANSWERS.glob("*.ipynb")):
         shutil.copy(path, tmp_path / path.name)
         names.append(path.name)
     result = run_nbval(tmp_path, names, extra_env={"TF_ENABLE_ONEDNN_OPTS": "0"}, timeout=1800)

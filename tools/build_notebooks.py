@@ -17,7 +17,8 @@ The episodes are the single source of the lesson. Each one gives two notebooks:
   a label that gives nothing away): one click shows it, and it still runs, so the rest of
   the notebook works whatever the learner typed. These notebooks carry no outputs: what a learner sees
   is what their own run prints.
-* ``notebooks/answers/NN-name.ipynb``, the instructors' answer key: every solution
+* ``instructors/answer-key/NN-name.ipynb``, the instructors' answer key (outside
+  ``notebooks/``, so learners opening their folder do not see it): every solution
   visible, the stubs shown as text, executed in quick mode (``CIFAR_CNN_QUICK=1``) with
   the stored outputs that the test suite (nbval) compares.
 
@@ -41,15 +42,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EPISODES = ROOT / "episodes"
 NOTEBOOKS = ROOT / "notebooks"
-ANSWERS = NOTEBOOKS / "answers"
+ANSWERS = ROOT / "instructors" / "answer-key"  # the Workbench builds only instructors/*.md
 KINDS = ("learner", "answers")
 
 BLANK = "_____"
 HIDDEN = {"source_hidden": True, "outputs_hidden": True}
 # JupyterLab 4 shows the first line of a collapsed cell: a hidden cell starts with a label
 # that gives nothing away.
-HIDDEN_CODE_LABEL = "# Reference solution"
-HIDDEN_MARKDOWN_LABEL = "*Reference solution, continued:*"
+# (plain text: a collapsed cell shows its first line as typed, markup included)
+HIDDEN_CODE_LABEL = "# Runs the reference solution only where your answer is missing (see the top of the notebook)"
+HIDDEN_MARKDOWN_LABEL = "Reference solution"
 
 # TensorFlow writes start-up notices straight to file descriptor 2; in a notebook they
 # would be stored as stderr output that the lesson does not want to show.
@@ -67,6 +69,7 @@ _EPISODE_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.md(#[\w-]*)?\)")
 _RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
 _NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
 _CHECK_CALL = re.compile(r"^(check_\w+)\((\w+)")
+_DEFINES = re.compile(r"^(?:def|class)\s+(\w+)|^((?:\w+\s*,\s*)*\w+)\s*=(?!=)", re.M)
 
 # How each Carpentries div reads in a notebook: a label for the blocks without a heading.
 _DIV_LABELS = {
@@ -96,7 +99,7 @@ def episode_paths(names):
 
 
 def notebook_for(episode: Path, kind: str = "learner") -> Path:
-    """notebooks/NN-name.ipynb (learners) or notebooks/answers/NN-name.ipynb (answer key)."""
+    """notebooks/NN-name.ipynb (learners) or instructors/answer-key/NN-name.ipynb (answer key)."""
     return (NOTEBOOKS if kind == "learner" else ANSWERS) / f"{Path(episode).stem}.ipynb"
 
 
@@ -260,8 +263,11 @@ def build_cells(episode: Episode, kind: str, nbformat):
         intro += (
             "\n\nEach challenge has a code cell for you to complete (fill in the `_____` blanks) and, "
             "where there is one, the checker to run on your answer. The reference solution follows, "
-            "collapsed: click the collapsed cell (or the bar to its left) to show it. Run All runs "
-            "the reference solutions too, so the rest of the notebook always works."
+            "collapsed: click it (or the bar to its left) to show it. Below it a collapsed code cell "
+            "runs that solution only where your answer is missing, so that the rest of the notebook "
+            "always works: it starts with `if not passed(\"...\"):` (the challenge's last check did "
+            "not say all correct) or `if not defined(\"...\"):` (no cell of yours has defined that "
+            "name yet), so pressing Shift+Enter through it, or Run All, never replaces an answer of yours."
         )
     else:
         intro += (
@@ -273,6 +279,8 @@ def build_cells(episode: Episode, kind: str, nbformat):
 
     blocks = episode.blocks
     challenge = None  # the challenge being read: its stub and solution code
+    seen: set[str] = set()  # names the cells before the current challenge define
+    checked_vars: dict[str, str] = {}  # variable -> the step whose check last read it
     pending: list[str] = []  # markdown waiting to become one cell
     pending_hidden = [False]
 
@@ -297,7 +305,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
         if block.kind == "open":
             flush()
             if innermost == "challenge":
-                challenge = {"stub": None, "solution": [], "stub_done": False}
+                challenge = {"stub": None, "solution": [], "stub_done": False, "run": []}
                 # the solution's code, looked up ahead for its checker calls
                 depth = len(divs)
                 for later in blocks[position + 1:]:
@@ -314,7 +322,15 @@ def build_cells(episode: Episode, kind: str, nbformat):
             continue
         if block.kind == "close":
             flush()
+            if innermost == "solution" and kind == "learner" and challenge is not None:
+                later = [b.text for b in blocks[position + 1:] if b.kind == "code" and b.lang in ("python", "{.python}")]
+                guarded = _guarded_solution(challenge, later, seen, checked_vars)
+                if guarded:
+                    code(guarded, hidden=True)
             if innermost == "challenge":
+                if challenge is not None:
+                    seen |= _defined_names(challenge["stub"] or "") | set().union(
+                        *(_defined_names(text) for text in challenge["solution"]))
                 challenge = None
             continue
         if block.kind == "md":
@@ -331,7 +347,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
                 elif innermost == "solution":
                     flush()
                     if kind == "learner":
-                        markdown(f"#### {title}\n\n*Hidden: click the collapsed cells below to show it.*")
+                        markdown(f"#### {title}\n\n*Collapsed: click the cell below to show it.*")
                     else:
                         markdown(f"#### {title}")
                 elif innermost == "spoiler":
@@ -353,9 +369,18 @@ def build_cells(episode: Episode, kind: str, nbformat):
         lang = block.lang
         if lang in ("output", "error", "{.output}", "{.error}"):
             continue  # what the full lesson printed: the website shows it, a notebook prints its own
+        if lang == "python" and hide:
+            # a learner reads it in the collapsed markdown; the guarded cell after it runs it
+            source, _ = _code_source(block.text)
+            add(f"```python\n{source}\n```", True)
+            if challenge is not None:
+                challenge["run"].append(source)
+            continue
         if lang == "python":
             flush()
-            code(block.text, hidden=hide)
+            code(block.text)
+            if challenge is None:
+                seen |= _defined_names(block.text)
             continue
         is_stub = (lang == "{.python}" and innermost == "challenge" and challenge is not None
                    and BLANK in block.text)
@@ -374,6 +399,56 @@ def build_cells(episode: Episode, kind: str, nbformat):
     for index, cell in enumerate(cells):
         cell["id"] = f"{kind[0]}{index:03d}"  # stable ids: regenerating changes no line that did not change
     return cells
+
+
+def _defined_names(code: str) -> set[str]:
+    """The names a cell's top-level lines define (assignments, def, class)."""
+    names = set()
+    for match in _DEFINES.finditer(code):
+        names |= {name.strip() for name in (match.group(1) or match.group(2)).split(",")}
+    return names
+
+
+def _guarded_solution(challenge, later: list[str], seen: set[str], checked_vars: dict) -> str | None:
+    """The learner notebook's runnable reference solution of one challenge, or None when
+    nothing after it needs what it defines (then the collapsed markdown is enough).
+
+    It runs only where the learner's answer is missing: with a checker, when the step's
+    last check did not pass (``passed``); without one, when the learner's cells have not
+    defined the names that later cells use (``defined``). A step that replaces a variable
+    a previous check read (``x = ...(x)``) starts again from the value that passed that
+    check (``checked``), not from whatever a wrong answer left in it."""
+    run = challenge["run"]
+    if not run:
+        return None
+    stub = challenge["stub"] or ""
+    # the checker call after the stub, or the one at the end of the stub itself
+    lines = _checker_lines(challenge["stub"], challenge["solution"]) or [
+        line for line in stub.split("\n") if _CHECK_CALL.match(line)]
+    if lines:
+        check, var = _CHECK_CALL.match(lines[0]).groups()
+        step = check.removeprefix("check_")
+        last = max((i for i, source in enumerate(run) if any(line in source.split("\n") for line in lines)),
+                   default=len(run) - 1)
+        body = "\n".join(run[: last + 1])  # what follows the check only illustrates it
+        first = re.search(r"^(\w+)\s*=(?!=)(.*)$", body, re.M)
+        rewind = ""
+        if first and first.group(1) in checked_vars and re.search(rf"\b{first.group(1)}\b", first.group(2)):
+            name, earlier = first.group(1), checked_vars[first.group(1)]
+            rewind = f"    {name} = checked(\"{earlier}\")  # the {name} that check_{earlier}() passed, not what a wrong answer left\n"
+        checked_vars[var] = step
+        imports = "passed, checked" if rewind else "passed"
+        head = f"from cifar_cnn.checks import {imports}\nif not passed(\"{step}\"):\n{rewind}"
+    else:
+        new = sorted(set().union(*(_defined_names(source) for source in run)) - seen)
+        needed = [name for name in new if any(re.search(rf"\b{name}\b", text) for text in later)]
+        if not needed:
+            return None
+        quoted = ", ".join(f'"{name}"' for name in needed)
+        head = f"from cifar_cnn.checks import defined\nif not defined({quoted}):\n"
+        body = "\n".join(run)
+    indented = "\n".join(("    " + line) if line.strip() else "" for line in body.split("\n"))
+    return head + indented
 
 
 def _add_checker(challenge, stub, code):
