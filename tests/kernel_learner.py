@@ -4,7 +4,8 @@ that runs it (tests/test_learner_paths.py drives the paths).
 Right answers come from the episodes' own solutions (the answer key): a stub's blanks are
 filled with what the solution has in their place, or, when the solution is written
 differently, the learner types the solution. A wrong answer is the right one with its
-first number changed (16 filters become 17, a 2x2 window 3x3).
+first number changed (16 filters become 17, a 2x2 window 3x2), or a
+string ("relu" becomes "relu_") where the checker accepts every number.
 """
 
 from __future__ import annotations
@@ -46,15 +47,17 @@ class Challenge:
         # the checker cell after it runs the check
         return "\n".join(line for line in code.split("\n") if line not in self.checks)
 
-    def wrong(self) -> str | None:
-        """The right answer with its first number changed (not the seed's), or None when it has none."""
+    def wrongs(self) -> list[str]:
+        """Wrong answers: the right one with a number changed (not the seed's), then with a
+        string changed ("relu" -> "relu_"), one change each, in the order they appear."""
         right = self.right()
-        # a number in the code, not in a string or a comment
+        # numbers in the code, not in a string or a comment
         masked = re.sub(r'#[^\n]*|"[^"\n]*"|set_seed\(\d+\)', lambda m: "~" * len(m.group()), right)
-        match = re.search(r"(?<![\w.])\d+", masked)
-        if not match:
-            return None
-        return right[: match.start()] + str(int(match.group()) + 1) + right[match.end():]
+        numbers = [right[: m.start()] + str(int(m.group()) + 1) + right[m.end():]
+                   for m in re.finditer(r"(?<![\w.])\d+", masked)]
+        strings = [right[: m.end() - 1] + "_" + right[m.end() - 1:]
+                   for m in re.finditer(r'(?<![\w{])"[a-z_]+"', right) if "print(" not in right[:m.start()].rsplit("\n", 1)[-1]]
+        return numbers + strings
 
 
 def challenges(episode: Path) -> list[Challenge]:

@@ -816,3 +816,16 @@ def test_progress_remembers_the_last_verdict_of_each_step(capsys):
     assert checks.defined("checks", "keras") and not checks.defined("no_such_name_here")
     progress.forget()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("loss, metrics, wrong", [
+    ("sparse_categorical_crossentropy_", ["accuracy"], 'Keras has no loss named "sparse_categorical_crossentropy_"'),
+    ("sparse_categorical_crossentropy", ["accuracy_"], 'Keras has no metric named "accuracy_"'),
+])
+def test_compile_check_rejects_a_name_keras_does_not_know(loss, metrics, wrong, capsys):
+    """compile accepts any string; only fit stops. Found by tests/test_learner_paths.py."""
+    model = create_model_intro()
+    model.compile(optimizer="adam", loss=loss, metrics=metrics)
+    verdict = checks.check_compile(model)
+    assert not verdict.ok and any(wrong in line for line in verdict.messages), verdict.messages
+    capsys.readouterr()

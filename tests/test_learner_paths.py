@@ -69,6 +69,7 @@ class Learner:
         self.log.append((index, printed, error))
         if not expect_error:
             assert error is None, f"cell {index} failed:\n{code}\n{error}\n{printed[-2000:]}"
+        assert "tf.function retracing" not in printed, f"cell {index}: TensorFlow's retracing warning\n{code}"
         return printed, error, traceback
 
     def is_check(self, index):
@@ -123,7 +124,7 @@ def wrong_path(learner):
     """A wrong answer, its verdict, the fix and the checker's advice; the rest right."""
     done = set()
     checked = [i for i, c in learner.challenge.items() if c.checks or "check_" in (c.stub or "")]
-    targets = [i for i in (checked or sorted(learner.challenge)[:1]) if learner.challenge[i].wrong()]
+    targets = [i for i in (checked or sorted(learner.challenge)[:1]) if learner.challenge[i].wrongs()]
     assert targets, "a challenge to get wrong"
     chain_start = next((i for i in sorted(learner.challenge) if "keras.Input(" in learner.challenge[i].right()), 0)
     for index in range(len(learner.cells)):
@@ -135,11 +136,14 @@ def wrong_path(learner):
         check_after = learner.is_check(index + 1)
         verdict_cell = index + 1 if check_after else index
         has_check = check_after or "check_" in learner.cells[index].source
-        printed, _, _ = learner.run(index, source=learner.challenge[index].wrong(), expect_error=True)
-        if check_after:
-            printed, _, _ = learner.run(verdict_cell, expect_error=True)
+        for wrong in learner.challenge[index].wrongs()[:4]:  # until the checker objects
+            printed, _, _ = learner.run(index, source=wrong, expect_error=True)
+            if check_after:
+                printed, _, _ = learner.run(verdict_cell, expect_error=True)
+            if not has_check or ALL_CORRECT not in printed:
+                break
         if has_check:
-            assert ALL_CORRECT not in printed, f"the wrong answer passed:\n{learner.challenge[index].wrong()}"
+            assert ALL_CORRECT not in printed, f"no wrong answer was caught:\n{wrong}"
         printed, _, _ = learner.run(index)  # the fix
         if check_after:
             printed, _, _ = learner.run(verdict_cell)

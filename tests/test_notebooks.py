@@ -116,14 +116,15 @@ def test_no_learner_notebook_shows_a_solution(episode):
                        if b.kind == "code" and b.lang == "python" and "solution" not in b.divs)
     nb = read(episode, "learner")
     visible = "\n".join(cell.source for cell in nb.cells if not hidden(cell))
-    hidden_code = [cell.source.split("\n", 1)[1] for cell in nb.cells if cell.cell_type == "code" and hidden(cell)]
+    # a learner reads the solution in one collapsed markdown cell (one click)
+    hidden_code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown" and hidden(cell))
     # a later challenge's stub may start from an earlier one's answer (episode 6 does)
     stubs = "\n".join(challenge["stub"] or "" for challenge in challenges)
     for challenge in challenges:
         given = stubs + "\n" + taught
         for block in challenge["solution"]:
             source, _ = builder._code_source(block)
-            assert source in hidden_code, f"the solution is in the notebook, collapsed:\n{source}"
+            assert f"```python\n{source}\n```" in hidden_code, f"the solution is in the notebook, collapsed:\n{source}"
             # a line the learner has to find: not in the stub, not taught outside a solution
             answers = [line.strip() for line in source.split("\n")
                        if len(line.strip()) > 8 and not line.strip().startswith(("#", "check_"))
@@ -140,6 +141,12 @@ def test_no_learner_notebook_shows_a_solution(episode):
             assert cell.source.split("\n", 1)[0] == label
         if hidden(cell) and cell.cell_type == "code":
             assert cell.metadata["jupyter"].get("outputs_hidden"), "the solution's output is collapsed too"
+            # it runs only where the learner's answer is missing, and says so
+            assert re.match(r'if not (passed|defined)\("', cell.source.split("\n")[2]), cell.source
+            assert all(line.startswith("    ") or not line for line in cell.source.split("\n")[3:]), cell.source
+    solutions = sum(1 for b in parsed.blocks if b.kind == "open" and b.divs[-1] == "solution")
+    collapsed = sum(1 for cell in nb.cells if cell.cell_type == "markdown" and hidden(cell))
+    assert collapsed == solutions, "one collapsed cell to click per solution"
 
 
 def test_answer_keys_show_every_solution():

@@ -67,6 +67,9 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>(?:[^'\\]|\\.)*)'\}", re.S)
 _EPISODE_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.md(#[\w-]*)?\)")
 _RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
+# An episode's code line that says its output differs between computers: the answer key's
+# stored output of that cell is not compared (an nbval tag), and the line stays for readers.
+VARIES = "# (what this cell prints varies from one computer to another)"
 _NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
 _CHECK_CALL = re.compile(r"^(check_\w+)\((\w+)")
 _DEFINES = re.compile(r"^(?:def|class)\s+(\w+)|^((?:\w+\s*,\s*)*\w+)\s*=(?!=)", re.M)
@@ -201,8 +204,11 @@ def _quote(text: str) -> str:
 
 def _code_source(text: str) -> tuple[str, list[str]]:
     """The cell's code and its nbval tags: '# NBVAL_IGNORE_OUTPUT' becomes a tag, so the
-    learner does not read test machinery."""
+    learner does not read test machinery; so does the plain comment VARIES, which stays
+    (what it says is true for a learner too)."""
     tags = [marker.lower().replace("_", "-") for marker in _NBVAL_COMMENT.findall(text)]
+    if re.search(rf"^{re.escape(VARIES)}$", text, re.M) and "nbval-ignore-output" not in tags:
+        tags.append("nbval-ignore-output")
     return _NBVAL_COMMENT.sub("", text).strip("\n"), tags
 
 
@@ -246,7 +252,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
         if hidden:
             source = f"{HIDDEN_CODE_LABEL}\n{source}"
         cell = v4.new_code_cell(source)
-        all_tags = list(tags) + nbval_tags
+        all_tags = list(tags) + (nbval_tags if kind == "answers" else [])  # learner notebooks: no test tags
         if all_tags:
             cell.metadata["tags"] = all_tags
         if hidden:
@@ -263,11 +269,11 @@ def build_cells(episode: Episode, kind: str, nbformat):
         intro += (
             "\n\nEach challenge has a code cell for you to complete (fill in the `_____` blanks) and, "
             "where there is one, the checker to run on your answer. The reference solution follows, "
-            "collapsed: click it (or the bar to its left) to show it. Below it a collapsed code cell "
-            "runs that solution only where your answer is missing, so that the rest of the notebook "
-            "always works: it starts with `if not passed(\"...\"):` (the challenge's last check did "
-            "not say all correct) or `if not defined(\"...\"):` (no cell of yours has defined that "
-            "name yet), so pressing Shift+Enter through it, or Run All, never replaces an answer of yours."
+            "collapsed: click it to show it. The collapsed code cell under it runs the solution only "
+            "where your answer is missing (`if not passed(\"...\"):` the challenge's check has not "
+            "said all correct; `if not defined(\"...\"):` your cells have not defined that name), so "
+            "Shift+Enter or Run All never replaces an answer of yours, and the rest of the notebook "
+            "always works."
         )
     else:
         intro += (
