@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from . import lesson
-from .pipeline import batches, fit_tensorflow, scaled
+from .pipeline import batches, fit_tensorflow, quiet_retracing, scaled
 from .validation import is_int
 
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
@@ -296,5 +296,6 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
 
     if keras.backend.backend() == "tensorflow":
         pipeline, _ = batches(x, y, batch_size, shuffle=False, repeat=False)
-        return model.evaluate(pipeline, verbose=verbose, return_dict=True)
+        with quiet_retracing():  # a new model traces anew: expected, not a learner's problem
+            return model.evaluate(pipeline, verbose=verbose, return_dict=True)
     return model.evaluate(scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)
