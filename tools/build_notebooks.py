@@ -11,23 +11,24 @@ The episodes are the single source of the lesson. Each one gives two notebooks:
 * ``notebooks/NN-name.ipynb``, what learners open. Every challenge shows its stub (the
   code with ``_____`` blanks) as a code cell to complete, followed by the checker call when
   the challenge has one; both carry the ``raises-exception`` tag, so an unfilled blank
-  (a ``NameError``) does not stop "Run All" in JupyterLab, nbclient or nbval. The
-  reference solution follows, its cells collapsed (``jupyter.source_hidden`` and
-  ``outputs_hidden``; JupyterLab 4 shows a collapsed cell's first line, so each starts with
-  a label that gives nothing away): one click shows it, and it still runs, so the rest of
-  the notebook works whatever the learner typed. These notebooks carry no outputs: what a learner sees
-  is what their own run prints.
+  (a ``NameError``) does not stop "Run All" in JupyterLab or nbclient. The reference
+  solution follows in one collapsed Markdown cell (one click shows it; JupyterLab 4 shows
+  a collapsed cell's first line, so it starts with a plain label that gives nothing away),
+  then, where later cells need what it defines, one collapsed code cell that runs it only
+  where the learner's answer is missing (tools/solution_cells.py): Shift+Enter through a
+  right answer leaves it alone, and the rest of the notebook works whatever the learner
+  typed. These notebooks carry no outputs: what a learner sees is what their own run prints.
 * ``instructors/answer-key/NN-name.ipynb``, the instructors' answer key (outside
   ``notebooks/``, so learners opening their folder do not see it): every solution
   visible, the stubs shown as text, executed in quick mode (``CIFAR_CNN_QUICK=1``) with
   the stored outputs that the test suite (nbval) compares.
 
 The tools the field uses for this (nbgrader's and otter-grader's solution regions) cut the
-solution out of the student version; this lesson needs it to stay in, hidden and runnable,
-because later cells build on it. So the conversion is done here, on the episode's own
-structure (its Carpentries divs), with nbformat: no YAML cell (a title and the minutes
-instead), the divs as headings and quoted blocks, the episode's ```output blocks left to
-the website.
+solution out of the student version; this lesson needs it to stay in, hidden and runnable
+behind a guard, because later cells build on it. So the conversion is done here, on the
+episode's own structure (its Carpentries divs, tools/episode_parse.py), with nbformat: no
+YAML cell (a title and the minutes instead), the divs as headings and quoted blocks, the
+episode's ```output blocks left to the website.
 """
 
 from __future__ import annotations
@@ -35,9 +36,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+# the build's parts, one job each; names tests and tools/quote_outputs.py read through this module
+from episode_parse import Block, Episode, parse_episode  # noqa: F401
+from notebook_run import execute, kernel_environment, load_average, strip_tensorflow_noise, write_atomic  # noqa: F401
+from solution_cells import add_checker as _add_checker
+from solution_cells import checker_lines as _checker_lines  # noqa: F401
+from solution_cells import defined_names as _defined_names
+from solution_cells import guarded_solution as _guarded_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODES = ROOT / "episodes"
@@ -53,15 +60,6 @@ HIDDEN = {"source_hidden": True, "outputs_hidden": True}
 HIDDEN_CODE_LABEL = "# Runs the reference solution only where your answer is missing (see the top of the notebook)"
 HIDDEN_MARKDOWN_LABEL = "Reference solution"
 
-# TensorFlow writes start-up notices straight to file descriptor 2; in a notebook they
-# would be stored as stderr output that the lesson does not want to show.
-_TF_NOISE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\).*|I0000 .*|E0000 .*|W0000 .*)\n?$",
-    re.M,
-)
-
-_FENCE = re.compile(r"^(`{3,})\s*(\S*)\s*$")
-_DIV = re.compile(r"^:{3,}\s*([A-Za-z][\w-]*)?\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 # alt='...' may hold a quote escaped as \' (pandoc's attribute syntax)
 _IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>(?:[^'\\]|\\.)*)'\}", re.S)
@@ -71,8 +69,6 @@ _RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
 # stored output of that cell is not compared (an nbval tag), and the line stays for readers.
 VARIES = "# (what this cell prints varies from one computer to another)"
 _NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
-_CHECK_CALL = re.compile(r"^(check_\w+)\((\w+)")
-_DEFINES = re.compile(r"^(?:def|class)\s+(\w+)|^((?:\w+\s*,\s*)*\w+)\s*=(?!=)", re.M)
 
 # How each Carpentries div reads in a notebook: a label for the blocks without a heading.
 _DIV_LABELS = {
@@ -104,74 +100,6 @@ def episode_paths(names):
 def notebook_for(episode: Path, kind: str = "learner") -> Path:
     """notebooks/NN-name.ipynb (learners) or instructors/answer-key/NN-name.ipynb (answer key)."""
     return (NOTEBOOKS if kind == "learner" else ANSWERS) / f"{Path(episode).stem}.ipynb"
-
-
-# ---------------------------------------------------------------- episode -> blocks
-
-
-@dataclass
-class Block:
-    kind: str                 # "md", "code" (a fenced block), "open", "close"
-    text: str = ""
-    lang: str = ""            # of a fenced block: "python", "{.python}", "output", "bash" ...
-    divs: tuple = ()          # the Carpentries divs around this block, outermost first
-
-
-@dataclass
-class Episode:
-    title: str
-    teaching: int | None
-    exercises: int | None
-    blocks: list = field(default_factory=list)
-
-
-def parse_episode(text: str) -> Episode:
-    """Split an episode into front matter, markdown runs, fenced blocks and div fences."""
-    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
-    if not front:
-        raise ValueError("an episode starts with YAML front matter between --- lines")
-    meta = dict(re.findall(r"^(\w+):\s*(.*?)\s*$", front.group(1), re.M))
-    title = meta.get("title", "").strip().strip("\"'")
-    minutes = {key: int(meta[key]) if meta.get(key, "").isdigit() else None for key in ("teaching", "exercises")}
-    episode = Episode(title, minutes["teaching"], minutes["exercises"])
-    lines = text[front.end():].split("\n")
-    stack: list[str] = []
-    markdown: list[str] = []
-
-    def flush():
-        if "".join(markdown).strip():
-            episode.blocks.append(Block("md", "\n".join(markdown).strip("\n"), divs=tuple(stack)))
-        markdown.clear()
-
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        fence = _FENCE.match(line)
-        div = _DIV.match(line)
-        if fence:
-            flush()
-            ticks, lang = fence.groups()
-            body = []
-            index += 1
-            while index < len(lines) and lines[index].rstrip() != ticks:
-                body.append(lines[index])
-                index += 1
-            episode.blocks.append(Block("code", "\n".join(body), lang=lang, divs=tuple(stack)))
-        elif div:
-            flush()
-            if div.group(1):
-                stack.append(div.group(1))
-                episode.blocks.append(Block("open", divs=tuple(stack)))
-            elif stack:
-                episode.blocks.append(Block("close", divs=tuple(stack)))
-                stack.pop()
-        else:
-            markdown.append(line)
-        index += 1
-    flush()
-    if stack:
-        raise ValueError(f"unclosed div(s): {', '.join(stack)}")
-    return episode
 
 
 # ---------------------------------------------------------------- blocks -> cells
@@ -210,25 +138,6 @@ def _code_source(text: str) -> tuple[str, list[str]]:
     if re.search(rf"^{re.escape(VARIES)}$", text, re.M) and "nbval-ignore-output" not in tags:
         tags.append("nbval-ignore-output")
     return _NBVAL_COMMENT.sub("", text).strip("\n"), tags
-
-
-def _assigned_names(code: str) -> set[str]:
-    return set(re.findall(r"^(\w+)\s*=", code, re.M))
-
-
-def _checker_lines(stub: str | None, solution_code: list[str]) -> list[str]:
-    """The solution's top-level checker calls on a name the learner's code defines."""
-    if stub is not None and "check_" in stub:
-        return []  # the stub already ends with its check
-    names = _assigned_names(stub) if stub is not None else set()
-    lines = []
-    for code in solution_code:
-        local = names or _assigned_names(code)
-        for line in code.split("\n"):
-            match = _CHECK_CALL.match(line)
-            if match and match.group(2) in local and line not in lines:
-                lines.append(line)
-    return lines
 
 
 def build_cells(episode: Episode, kind: str, nbformat):
@@ -407,63 +316,6 @@ def build_cells(episode: Episode, kind: str, nbformat):
     return cells
 
 
-def _defined_names(code: str) -> set[str]:
-    """The names a cell's top-level lines define (assignments, def, class)."""
-    names = set()
-    for match in _DEFINES.finditer(code):
-        names |= {name.strip() for name in (match.group(1) or match.group(2)).split(",")}
-    return names
-
-
-def _guarded_solution(challenge, later: list[str], seen: set[str], checked_vars: dict) -> str | None:
-    """The learner notebook's runnable reference solution of one challenge, or None when
-    nothing after it needs what it defines (then the collapsed markdown is enough).
-
-    It runs only where the learner's answer is missing: with a checker, when the step's
-    last check did not pass (``passed``); without one, when the learner's cells have not
-    defined the names that later cells use (``defined``). A step that replaces a variable
-    a previous check read (``x = ...(x)``) starts again from the value that passed that
-    check (``checked``), not from whatever a wrong answer left in it."""
-    run = challenge["run"]
-    if not run:
-        return None
-    stub = challenge["stub"] or ""
-    # the checker call after the stub, or the one at the end of the stub itself
-    lines = _checker_lines(challenge["stub"], challenge["solution"]) or [
-        line for line in stub.split("\n") if _CHECK_CALL.match(line)]
-    if lines:
-        check, var = _CHECK_CALL.match(lines[0]).groups()
-        step = check.removeprefix("check_")
-        last = max((i for i, source in enumerate(run) if any(line in source.split("\n") for line in lines)),
-                   default=len(run) - 1)
-        body = "\n".join(run[: last + 1])  # what follows the check only illustrates it
-        first = re.search(r"^(\w+)\s*=(?!=)(.*)$", body, re.M)
-        rewind = ""
-        if first and first.group(1) in checked_vars and re.search(rf"\b{first.group(1)}\b", first.group(2)):
-            name, earlier = first.group(1), checked_vars[first.group(1)]
-            rewind = f"    {name} = checked(\"{earlier}\")  # the {name} that check_{earlier}() passed, not what a wrong answer left\n"
-        checked_vars[var] = step
-        imports = "passed, checked" if rewind else "passed"
-        head = f"from cifar_cnn.checks import {imports}\nif not passed(\"{step}\"):\n{rewind}"
-    else:
-        new = sorted(set().union(*(_defined_names(source) for source in run)) - seen)
-        needed = [name for name in new if any(re.search(rf"\b{name}\b", text) for text in later)]
-        if not needed:
-            return None
-        quoted = ", ".join(f'"{name}"' for name in needed)
-        head = f"from cifar_cnn.checks import defined\nif not defined({quoted}):\n"
-        body = "\n".join(run)
-    indented = "\n".join(("    " + line) if line.strip() else "" for line in body.split("\n"))
-    return head + indented
-
-
-def _add_checker(challenge, stub, code):
-    lines = _checker_lines(stub, challenge["solution"])
-    if lines:
-        code("# Check your answer: run this after your code above\n" + "\n".join(lines),
-             tags=["raises-exception"])
-
-
 def build_notebook(episode: Path, kind: str):
     import nbformat
 
@@ -478,77 +330,6 @@ def build_notebook(episode: Path, kind: str):
 # ---------------------------------------------------------------- execution
 
 
-def kernel_environment(full: bool) -> dict:
-    env = dict(os.environ, COLUMNS="80", TF_CPP_MIN_LOG_LEVEL="2", CIFAR_CNN_QUICK="0" if full else "1")
-    env.pop("MPLBACKEND", None)
-    return env
-
-
-def strip_tensorflow_noise(nb) -> None:
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                output["text"] = _TF_NOISE.sub("", output["text"])
-                if not output["text"].strip():
-                    continue
-            kept.append(output)
-        cell["outputs"] = kept
-
-
-def _peak_rss_mb(pid: int) -> float | None:
-    """The kernel process's peak resident memory (VmHWM), from /proc (Linux)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) / 1024 if match else None
-
-
-def execute(nb, folder: Path, full: bool) -> dict:
-    """Run the notebook in a fresh kernel started in ``folder``; return its wall time and
-    the kernel's peak memory."""
-    from nbclient import NotebookClient
-
-    saved = dict(os.environ)
-    env = kernel_environment(full)  # computed before the clear: it extends the current environment
-    peak = {"mb": None}
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
-
-    def sample(**_):
-        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
-        if pid:
-            value = _peak_rss_mb(pid)
-            if value is not None:
-                peak["mb"] = max(peak["mb"] or 0, value)
-
-    client.on_cell_executed = sample
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this environment
-    start = time.perf_counter()
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    seconds = time.perf_counter() - start
-    strip_tensorflow_noise(nb)
-    return {"seconds": seconds, "peak_mb": peak["mb"]}
-
-
-def write_atomic(nb, path: Path) -> None:
-    import nbformat
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial.ipynb")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
-
-
 def forget_saved_models(full: bool) -> None:
     """Episode 5 saves its models for episodes 7 and 8 (in models/ next to the notebook);
     a file left by an older version of the lesson would give outputs this build did not
@@ -557,13 +338,6 @@ def forget_saved_models(full: bool) -> None:
         for path in folder.glob("*.keras"):
             if path.name.endswith("-quick.keras") != full:
                 path.unlink()
-
-
-def _load_average() -> str:
-    try:
-        return " ".join(f"{value:.1f}" for value in os.getloadavg())
-    except OSError:
-        return "?"
 
 
 def main(argv=None) -> int:
@@ -589,10 +363,10 @@ def main(argv=None) -> int:
             write_atomic(answers, target)
             print(f"wrote {notebook_for(episode).relative_to(ROOT)} and {target.relative_to(ROOT)}")
             continue
-        load_before = _load_average()
+        load_before = load_average()
         result = execute(answers, ANSWERS, args.full)
         write_atomic(answers, target)
-        timings.append((episode.stem, result, load_before, _load_average()))
+        timings.append((episode.stem, result, load_before, load_average()))
         print(f"wrote {notebook_for(episode).relative_to(ROOT)}; executed {target.relative_to(ROOT)}"
               f"{' (full lesson)' if args.full else ''} in {result['seconds']:.0f} s", flush=True)
     if args.time and timings:
