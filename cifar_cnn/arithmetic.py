@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Sequence
 
-from .validation import check_count, is_int
+from .validation import check_count, check_flag, is_int
 
 __all__ = [
     "conv_output_size",
@@ -117,6 +117,7 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True) -> int:
     fh, fw = _pair(kernel_size, "kernel_size")
     in_channels = check_count("in_channels", in_channels)
     filters = check_count("filters", filters)
+    use_bias = check_flag("use_bias", use_bias)
     return filters * fh * fw * in_channels + (filters if use_bias else 0)
 
 
@@ -128,6 +129,7 @@ def dense_params(in_units, units, use_bias=True) -> int:
     """
     in_units = check_count("in_units", in_units)
     units = check_count("units", units)
+    use_bias = check_flag("use_bias", use_bias)
     return in_units * units + (units if use_bias else 0)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from keras import layers
 
 from .arithmetic import conv_output_size, pool_output_size
-from .validation import check_count, is_int
+from .validation import check_count, check_flag, is_int  # noqa: F401 (check_flag: re-exported)
 
 __all__ = ["check_input_shape", "check_fits", "check_flag", "classifier"]
 
@@ -37,13 +37,6 @@ def check_input_shape(input_shape, num_classes, factory=None, setting=None):
         )
     check_count("num_classes", num_classes, minimum=2)
     return tuple(int(v) for v in input_shape)
-
-
-def check_flag(name, value):
-    """A True/False switch such as ``residual`` or ``augment``."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
 
 
 def check_fits(factory, input_shape, steps):

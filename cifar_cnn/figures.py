@@ -1,24 +1,35 @@
-"""Regenerate every figure of the lesson into ``fig/``.
+"""Regenerate every figure of the lesson into ``fig/``, from the lesson's own run.
 
     cifar-cnn figures                 # or: python -m cifar_cnn.figures
-    cifar-cnn figures --out fig --n-train 10000 --epochs 5
+    cifar-cnn figures --out /tmp/fig --n-train 2000 --epochs 1   # a quick look, not for fig/
 
-Every PNG the episodes show is drawn here by the package's own functions, from the
-package's own data loader, with fixed seeds: running the command twice on one machine
-gives the same pictures, and after a Keras or matplotlib upgrade one command redraws
-them all. Figures that need a trained network use the intro model trained for a few
-epochs on a small stratified subset, so the whole command takes a minute or two on a
-2-core laptop.
+Every PNG the episodes show is drawn here by the package's own functions, from the same
+data, model, settings, seeds and image indices as the episode code beside it: the
+model figures come from the intro network trained exactly as episode 5 trains it
+(:mod:`cifar_cnn.lesson`'s images, epochs, batch size and seed), so a figure and the
+numbers printed next to it describe one network. The numbers each figure shows are
+written beside the PNGs in ``figures.json``; a test compares them with the episodes'
+text. Only the validation set is used: the test set is scored once, at the end of the
+evaluating episode, and no figure shows it.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from . import lesson
 from ._files import atomic_path
 
-SEED = 42
+SEED = lesson.SEED
+NUMBERS_FILE = "figures.json"
+# Episode 3 draws its edge maps from a 2,000-image subset (it loads faster), so we do too.
+EDGES_N_TRAIN = 2_000
+# Episode 6 measures gradients on its first 32 training images.
+GRADIENT_BATCH = 32
 # PNG metadata without the matplotlib version, so a regeneration after an upgrade only
 # changes files whose pixels changed.
 _PNG_METADATA = {"Software": None}
@@ -26,19 +37,30 @@ _PNG_METADATA = {"Software": None}
 
 def _save(fig, out_dir: Path, name: str) -> Path:
     path = out_dir / name
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, metadata=_PNG_METADATA)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=100, metadata=_PNG_METADATA)
+    except OSError as e:  # full disk, file-size limit, a folder with that name: say which, keep the rest
+        reason = "a folder has that name" if path.is_dir() else e.strerror or str(e)
+        raise OSError(e.errno, f"cannot save the figure {path} ({reason}); the figures saved before it "
+                      f"are kept in {out_dir}") from None
     return path
 
 
-def _data_figures(data, out_dir):
+def _names(data, labels):
+    return [data.class_names[int(label)] for label in labels]
+
+
+def _data_figures(data, out_dir, numbers):
     from .plots import plot_augmentation, plot_images
 
+    numbers["cifar10_examples"] = {"classes": _names(data, data.y_train[:25])}
     yield _save(plot_images(data.x_train, data.y_train, data.class_names, n=25), out_dir, "cifar10_examples.png")
+    numbers["augmentation"] = {"classes": _names(data, data.y_train[:4]), "seed": SEED}
     yield _save(plot_augmentation(data.x_train[:4], n_variants=4, seed=SEED), out_dir, "augmentation.png")
 
 
-def _convolution_figures(data, out_dir):
+def _convolution_figures(edges_data, out_dir, numbers):
     from .convolution import (
         HORIZONTAL_EDGE_KERNEL,
         VERTICAL_LINE_KERNEL,
@@ -60,19 +82,21 @@ def _convolution_figures(data, out_dir):
         ),
         out_dir, "edges_cat.png",
     )
-    images = data.x_train[:4]  # the test images stay unseen until the evaluating episode
+    images = edges_data.x_train[:4]  # as episode 3: the first four training images of its subset
     edges = cifar_horizontal_edges(images)
+    numbers["edges_cifar"] = {"n_train": len(edges_data.x_train), "classes": _names(edges_data, edges_data.y_train[:4])}
     yield _save(
         plot_feature_map_pairs(
             images, edges.feature_map,
-            titles=[data.class_names[int(label)] for label in data.y_train[:4]],
+            titles=_names(edges_data, edges_data.y_train[:4]),
             caption="CIFAR-10 training images and their horizontal edges (grayscale, 3x3 kernel)",
         ),
         out_dir, "edges_cifar.png",
     )
 
 
-def _model_figures(data, out_dir, epochs):
+def _model_figures(data, out_dir, epochs, batch_size, numbers):
+    from .evaluation import confusion_matrix
     from .models import create_model_intro
     from .plots import (
         plot_confusion_matrix,
@@ -83,57 +107,86 @@ def _model_figures(data, out_dir, epochs):
     )
     from .training import compile_model, set_seed, train
 
+    # episode 5's run: set_seed(42); compile_model(create_model_intro()); train(..., seed=42)
     set_seed(SEED)
     model = compile_model(create_model_intro())
-    history = train(model, data, epochs=epochs, seed=SEED, verbose=0)
+    history = train(model, data, epochs=epochs, batch_size=batch_size, seed=SEED, verbose=0)
+    curves = {key: [round(float(v), 4) for v in values] for key, values in history.history.items()}
+    numbers["training_history"] = {
+        "n_train": len(data.x_train), "n_val": len(data.x_val), "epochs": epochs,
+        "batch_size": batch_size, "seed": SEED, **curves,
+    }
     yield _save(
         plot_history(history, title=f"create_model_intro, {len(data.x_train):,} images, {epochs} epochs"),
         out_dir, "training_history.png",
     )
-    # a validation image: the lesson opens the test set once, in the evaluating episode
+    # episode 6: plot_feature_maps(model, data.x_val[0]) and plot_filters(model)
+    numbers["feature_maps"] = {"image": "x_val[0]", "class": data.class_names[int(data.y_val[0])]}
     yield _save(plot_feature_maps(model, data.x_val[0]), out_dir, "feature_maps.png")
     yield _save(plot_filters(model), out_dir, "filters.png")
-    # the evaluating episode's figures: with n_test=None these are all 10,000 test images in
-    # their official order, so the prediction grid shows the first 16, as the episode's does
-    probabilities = model.predict(data.x_test, verbose=0)
-    yield _save(plot_confusion_matrix(data.y_test, probabilities, data.class_names), out_dir, "confusion_matrix.png")
+    # episode 7 studies the model's mistakes on the validation images; the test set waits
+    # for the final, single score of the chosen model
+    probabilities = model.predict(data.x_val, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    matrix = confusion_matrix(data.y_val, predicted)
+    numbers["confusion_matrix"] = {
+        "images": "validation", "accuracy": round(float(np.trace(matrix) / matrix.sum()), 4),
+        "matrix": matrix.tolist(),
+    }
+    yield _save(plot_confusion_matrix(data.y_val, probabilities, data.class_names), out_dir, "confusion_matrix.png")
+    numbers["predictions"] = {
+        "images": "validation", "true": _names(data, data.y_val[:16]),
+        "predicted": _names(data, predicted[:16]),
+        "right": int((predicted[:16] == data.y_val[:16]).sum()),
+    }
     yield _save(
-        plot_predictions(data.x_test, data.y_test, probabilities, data.class_names, n=16),
+        plot_predictions(data.x_val, data.y_val, probabilities, data.class_names, n=16),
         out_dir, "predictions.png",
     )
 
 
-def _gradient_figure(data, out_dir, depths):
+def _gradient_figure(data, out_dir, depths, numbers):
     from .gradients import gradient_flow
     from .plots import plot_gradient_flow
 
-    batch = slice(0, 64)
+    batch = slice(0, GRADIENT_BATCH)
     results = gradient_flow(depths, data.x_train[batch], data.y_train[batch], seed=SEED)
+    numbers["gradient_flow"] = {r["label"]: [float(f"{v:.2e}") for v in r["norms"]] for r in results}
     yield _save(plot_gradient_flow(results), out_dir, "gradient_flow.png")
 
 
-def make_figures(out_dir="fig", *, data_dir=None, n_train=10_000, n_test=None, epochs=5, depths=(5, 10, 20)):
+def make_figures(out_dir="fig", *, data_dir=None, n_train=None, n_test=None, epochs=lesson.EPOCHS,
+                 depths=(5, 10, 20), edges_n_train=EDGES_N_TRAIN):
     """Draw every lesson figure into ``out_dir`` and return the paths written.
 
-    ``n_train`` training images (stratified) and ``epochs`` epochs train the model behind
-    the history, feature-map, filter, confusion-matrix and prediction figures; the
-    feature maps are drawn for the first validation image, and the confusion matrix and
-    predictions use ``n_test`` test images (None: all 10,000, in their official order).
+    The defaults are the lesson's run: all 40,000 training images (``n_train=None``),
+    :data:`cifar_cnn.lesson.N_VAL` validation images and :data:`cifar_cnn.lesson.EPOCHS`
+    epochs. Smaller values give a quick look (for tests), not figures for ``fig/``.
+    The numbers behind the figures go to ``figures.json`` in ``out_dir``.
     """
     from .data import load_cifar10
 
     out_dir = Path(out_dir)
-    data = load_cifar10(data_dir, n_train=n_train, n_val=min(10_000, n_train // 4), n_test=n_test, seed=SEED)
+    # as every episode loads it: load_cifar10() with the lesson's validation split
+    n_val = lesson.N_VAL if n_train is None else min(lesson.N_VAL, n_train // 4)
+    data = load_cifar10(data_dir, n_train=n_train, n_val=n_val, n_test=n_test, seed=SEED)
+    edges_data = data if n_train is not None and n_train <= edges_n_train else load_cifar10(
+        data_dir, n_train=edges_n_train, n_test=n_test, seed=SEED)
+    numbers = {}
     written = []
     for group in (
-        _data_figures(data, out_dir),
-        _convolution_figures(data, out_dir),
-        _model_figures(data, out_dir, epochs),
-        _gradient_figure(data, out_dir, depths),
+        _data_figures(data, out_dir, numbers),
+        _convolution_figures(edges_data, out_dir, numbers),
+        _model_figures(data, out_dir, int(epochs), lesson.BATCH_SIZE, numbers),
+        _gradient_figure(data, out_dir, depths, numbers),
     ):
         for path in group:
             print(f"wrote {path}")
             written.append(path)
+    path = out_dir / NUMBERS_FILE
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
     return written
 
 

@@ -10,11 +10,15 @@ It is an explicit call, not a side effect of ``import cifar_cnn``, so that nobod
 IPython session changes behind their back. What it does:
 
 * in IPython and Jupyter it installs a custom exception handler (IPython's public
-  ``shell.set_custom_exc``): the usual traceback is shown unchanged, and for a known
-  novice mistake a short explanation and the fix follow it. The package's own errors
-  (``ValueError``/``TypeError`` raised by :mod:`cifar_cnn` itself, e.g. ``train`` finding
-  one-hot labels with a sparse loss) are already written for learners: they are shown as
-  their one paragraph, without the pages of traceback behind them;
+  ``shell.set_custom_exc``). For a known novice mistake (Keras's errors below, and the
+  plain Python slips of :mod:`cifar_cnn.slips`) the learner sees Keras's message, then
+  the explanation and the fix, then their own line; the pages of Keras internals are
+  folded away (IPython's exception-only view; ``%tb`` shows them). The package's own
+  errors (``ValueError``/``TypeError`` raised by :mod:`cifar_cnn` itself, e.g. ``train``
+  finding one-hot labels with a sparse loss) are already written for learners: they are
+  shown as their one paragraph. Other errors keep the usual traceback;
+* after a failed ``fit``, ``evaluate`` or ``predict`` it resets the half-traced step that
+  would break the next call (:mod:`cifar_cnn.recovery`), so the corrected call works;
 * in a plain Python script it wraps ``sys.excepthook`` the same way.
 
 The ``cifar-cnn`` command prints the same explanations (:func:`explain`) after its
@@ -33,6 +37,10 @@ import re
 import sys
 from dataclasses import dataclass
 from typing import Callable
+
+from .folding import without_arguments_dump, your_line
+from .recovery import forget_failed_steps, models_in_traceback
+from .slips import explain_slip
 
 __all__ = ["friendly_errors", "explain", "CATALOGUE", "Hint"]
 
@@ -231,7 +239,7 @@ CATALOGUE = [
         ),
     ),
     Hint(
-        "a conv or pooling layer after Flatten", (ValueError,), r"of layer '(\w+)' is incompatible with the layer: expected ndim=4, found ndim=2",
+        "a conv or pooling layer after Flatten", (ValueError,), r"of layer ['\"](\w+)['\"] is incompatible with the layer: expected ndim=4, found ndim=2",  # Keras 3.12 quotes "name"
         lambda m: (
             f'the layer "{m[1]}" needs feature maps (height, width, channels) but got a flat vector: '
             "put the Conv2D and MaxPooling2D layers before Flatten, and only Dense layers after it"
@@ -240,6 +248,11 @@ CATALOGUE = [
     Hint(
         "units not an integer", (ValueError,), r"Received an invalid value for `units`, expected a positive integer\. Received: units=(\S+)",
         lambda m: f"units is a whole number of neurons: write units={_int_text(m[1])}",
+    ),
+    Hint(  # Keras 3.12 takes Dense(64.0) and fails only when the layer is called, with this
+        "a layer size not an integer", (ValueError,),
+        r"Cannot convert '\(.*?\)' to a shape\. Found invalid entry '(\d+\.\d*)' of type '<class 'float'>'",
+        lambda m: f"layer sizes are whole numbers, not {m[1]}: write units={_int_text(m[1])} (or filters={_int_text(m[1])})",
     ),
     Hint(
         "kernel size given as text", (ValueError,), r"The `kernel_size` argument must be a tuple of 2 integers\. Received kernel_size=(\S+)",
@@ -281,7 +294,7 @@ def explain(error):
             text = hint.explain(match)
             if text:
                 return text
-    return None
+    return explain_slip(error)
 
 
 def _raised_by_package(error, tb):
@@ -303,14 +316,29 @@ def _hint_text(error):
     return None if text is None else f"\n{HEADER}\n  {text}\n"
 
 
+def _recover(tb):
+    """A failed fit/evaluate/predict leaves a half-traced step on the model that breaks
+    the next call (cifar_cnn.recovery): reset it, so the corrected call just works."""
+    for model in models_in_traceback(tb):
+        forget_failed_steps(model)
+
+
 def _ipython_handler(shell, etype, value, tb, tb_offset=None):
-    if _raised_by_package(value, tb):
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset, exception_only=True)
+    _recover(tb)
+    text = explain(value)
+    if _raised_by_package(value, tb) or text:
+        # Known mistakes: Keras's message and the hint first; the pages of Keras internals
+        # stay folded away (IPython's own exception-only view: %tb unfolds them).
+        shell.showtraceback((etype, without_arguments_dump(value), tb), tb_offset=tb_offset, exception_only=True)
+        sys.last_value = value  # %tb shows the whole, original error
+        if hasattr(sys, "last_exc"):
+            sys.last_exc = value
     else:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-    text = _hint_text(value)
     if text:
-        print(text, file=sys.stderr)
+        line = your_line(tb)
+        where = f"  the line: {line}\n" if line else ""
+        print(f"{HEADER}\n  {text}\n{where}", file=sys.stderr)
     return None
 
 
@@ -318,6 +346,7 @@ _original_excepthook = None
 
 
 def _excepthook(etype, value, tb):
+    _recover(tb)
     if _raised_by_package(value, tb):
         print(f"{etype.__name__}: {value}", file=sys.stderr)
     else:

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_STEPS_PER_EXECUTION", "VALIDATION_BATCH_SIZE", "PREFETCH", "divisor_at_most", "shared_tensor",
     "batches", "validation_layout", "fit_tensorflow", "set_steps_per_execution", "scaled",
     "quiet_retracing",
+    "replicas", "max_steps_per_execution",
 ]
 
 
@@ -144,7 +145,7 @@ def quiet_retracing():
 def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
     """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
     dataset, steps = batches(x, y, batch_size, shuffle=True, seed=seed)
-    steps_per_execution = divisor_at_most(steps, MAX_STEPS_PER_EXECUTION)
+    steps_per_execution = divisor_at_most(steps, max_steps_per_execution())
     set_steps_per_execution(model, steps_per_execution)
     validation_data = validation_steps = None
     if validation is not None:
@@ -168,6 +169,24 @@ def _fit(model, dataset, steps, epochs, validation_data, validation_steps, callb
         callbacks=callbacks,
         verbose=verbose,
     )
+
+
+def replicas():
+    """How many devices share each step: more than 1 inside a ``tf.distribute`` strategy's
+    scope (e.g. ``MirroredStrategy`` over several GPUs, or logical CPU devices)."""
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync if tf.distribute.has_strategy() else 1
+
+
+def max_steps_per_execution():
+    """MAX_STEPS_PER_EXECUTION, or 1 under a strategy with several replicas.
+
+    Keras's multi-step loop fails on a distributed iterator (TensorFlow 2.21, Keras 3.15:
+    ``InvalidArgumentError`` at ``while/cond/Placeholder``); one step per call works and
+    the per-call overhead is small beside a step split over several devices.
+    """
+    return 1 if replicas() > 1 else MAX_STEPS_PER_EXECUTION
 
 
 def set_steps_per_execution(model, steps):

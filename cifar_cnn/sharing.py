@@ -23,6 +23,11 @@ import zipfile
 from pathlib import Path
 
 from ._files import atomic_path
+from .data.text import shown, shown_path
+from .model_file_checks import (
+    MAX_JSON_DEPTH, check_zip_directory, json_depth_exceeds, weights_mismatch,
+)
+from .validation import check_flag
 
 __all__ = ["save_model", "load_model", "ModelFileError", "UnsafeModelError"]
 
@@ -78,7 +83,7 @@ _TRUST_HINT = (
 
 def _damaged(path, reason):
     return ModelFileError(
-        f"cannot load the model file {path}: {reason}. Save the model again "
+        f"cannot load the model file {shown_path(path)}: {reason}. Save the model again "
         "(cifar_cnn.save_model) or get a fresh copy of the file."
     )
 
@@ -141,21 +146,9 @@ def _code_in_config(config) -> list[str]:
 
 # Limits for what a model file may unpack to. The lesson's models are a few MB; the
 # configuration of any of them is tens of kB and nests about 10 deep.
-MAX_CONFIG_BYTES = 16 * 2**20
+MAX_CONFIG_BYTES = 4 * 2**20
 MAX_UNPACKED_BYTES = 512 * 2**20  # all members together
-MAX_JSON_DEPTH = 100
 _COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[][{}]")
-
-
-def _json_depth(text: bytes) -> int:
-    """How deeply `text` nests lists and objects, counted without parsing it."""
-    depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', text)):
-        depth += 1 if match[0] in b"[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
 
 
 def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
@@ -167,10 +160,10 @@ def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
     total = 0
     for member in archive.infolist():
         if member.flag_bits & 0x1:
-            raise _damaged(path, f"its member {member.filename!r} is encrypted, which a .keras file never is")
+            raise _damaged(path, f"its member {shown(member.filename)} is encrypted, which a .keras file never is")
         if member.compress_type not in _COMPRESSIONS:
             raise _damaged(
-                path, f"its member {member.filename!r} uses an unknown compression method ({member.compress_type})"
+                path, f"its member {shown(member.filename)} uses an unknown compression method ({member.compress_type})"
             )
         total += member.file_size
     config = archive.getinfo("config.json")  # KeyError: no configuration
@@ -187,7 +180,14 @@ def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
 
 
 def _read_config(path: Path):
-    """The JSON configuration inside a ``.keras`` zip, or raise ModelFileError."""
+    """The JSON configuration inside a ``.keras`` zip, or raise ModelFileError.
+
+    Also compares the weights the configuration declares with the weights file's size,
+    so that Keras never allocates weights the file does not hold.
+    """
+    over = check_zip_directory(path)  # before zipfile parses the directory
+    if over:
+        raise _damaged(path, over)
     if not zipfile.is_zipfile(path):
         size = path.stat().st_size
         if size == 0:
@@ -200,22 +200,30 @@ def _read_config(path: Path):
             _check_members(path, archive)
             with archive.open("config.json") as f:
                 text = f.read(MAX_CONFIG_BYTES + 1)
+            try:
+                weights = archive.getinfo("model.weights.h5")
+                sizes = weights.file_size, weights.compress_size
+            except KeyError:
+                sizes = None, None
         if len(text) > MAX_CONFIG_BYTES:
             raise _damaged(path, f"its config.json is larger than {MAX_CONFIG_BYTES:,} bytes")
-        if _json_depth(text) > MAX_JSON_DEPTH:
+        if json_depth_exceeds(text, MAX_JSON_DEPTH):
             raise _damaged(
                 path, f"its config.json nests more than {MAX_JSON_DEPTH} levels deep, which no Keras model does"
             )
-        return json.loads(text)
+        config = json.loads(text)
+        mismatch = weights_mismatch(config, *sizes)
+        if mismatch:
+            raise _damaged(path, mismatch)
+        return config
     except ModelFileError:
         raise
     except KeyError:
         raise _damaged(path, "it holds no config.json, so it is not a Keras model file") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError,
-            MemoryError) as e:
-        # RuntimeError covers encryption and RecursionError; NotImplementedError, an
-        # unsupported compression method.
-        raise _damaged(path, f"its configuration cannot be read ({type(e).__name__}: {e})") from None
+    except Exception as e:
+        # zipfile, zlib.error, LZMAError, bz2's OSError, JSON's ValueError, RecursionError:
+        # whatever the codec or parser says, the file is damaged.
+        raise _damaged(path, f"its configuration cannot be read ({type(e).__name__}: {shown(str(e), 80)[1:-1]})") from None
 
 
 def _malicious(path: Path, names: list[str]) -> UnsafeModelError:
@@ -258,12 +266,14 @@ def load_model(path, *, trust_code=False, safe_mode=None):
     ModelFileError
         The file is truncated, damaged or not a Keras model (the message names it).
     """
+    trust_code = check_flag("trust_code", trust_code)
+    safe_mode = check_flag("safe_mode", safe_mode, allow_none=True)
     path = _check_suffix(path)
     if not path.is_file():
         if path.is_dir():
             raise _damaged(path, "it is a folder, not a .keras file")
         raise FileNotFoundError(f"no model file at {path}: train one with `cifar-cnn train intro`")
-    trusted = bool(trust_code) or safe_mode is False
+    trusted = trust_code or safe_mode is False
     config = _read_config(path)
     foreign = _foreign_callables(config)
     if foreign:  # never loaded, trusted or not: no real model names these
@@ -279,7 +289,7 @@ def load_model(path, *, trust_code=False, safe_mode=None):
     except ValueError as e:
         if "safe_mode" in str(e):  # Keras's own safe-mode refusal, for what we did not spot
             raise _refuse(path, f"something Keras refuses in safe mode ({' '.join(str(e).split())})") from None
-        raise _damaged(path, f"{type(e).__name__}: {e}") from None
+        raise _damaged(path, f"{type(e).__name__}: {shown(' '.join(str(e).split()), 120)[1:-1]}") from None
     except Exception as e:  # h5py, zipfile, JSON and deserialization errors: a bad file
         unknown = re.search(r"Could not locate (class|function) '([^']+)'", str(e))
         if unknown:
@@ -288,4 +298,4 @@ def load_model(path, *, trust_code=False, safe_mode=None):
                 "which this Python session does not define. Import or define it first "
                 "(decorated with @keras.saving.register_keras_serializable()), then load again."
             ) from None
-        raise _damaged(path, f"{type(e).__name__}: {e}") from None
+        raise _damaged(path, f"{type(e).__name__}: {shown(' '.join(str(e).split()), 120)[1:-1]}") from None

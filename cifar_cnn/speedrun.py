@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from .validation import check_count, check_int_tuple
+from .validation import check_count, check_flag, check_int_tuple
 
 __all__ = ["create_model_speedrun", "whitening_filters", "train_speedrun", "evaluate_speedrun"]
 
@@ -256,6 +256,7 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
 def evaluate_speedrun(model, x, y, *, batch_size=500, flip=True) -> dict:
     """Accuracy of ``model`` on ``(x, y)``, averaging each image's prediction with its
     mirror image's when ``flip`` (test-time augmentation). Returns ``{"accuracy": ...}``."""
+    flip = check_flag("flip", flip)
     x = np.asarray(x)
     y = np.asarray(y).reshape(len(y))
     correct = 0

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import lesson
 from .pipeline import batches, fit_tensorflow, quiet_retracing, scaled
+from .recovery import reset_on_failure
 from .validation import is_int
 
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
@@ -226,21 +227,24 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
         set_seed(seed)
     import keras
 
-    if keras.backend.backend() == "tensorflow":
-        if seed is None:  # drawn, not reset: set_seed before the model makes it repeatable
-            seed = int(np.random.randint(0, 2**31 - 1))
-        return fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
-    if validation is not None:
-        validation = (scaled(validation[0]), validation[1])
-    return model.fit(
-        scaled(x_train),
-        y_train,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=validation,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    # A failed first trace would leave a broken step on the model: reset_on_failure
+    # replaces it, so the learner's next, corrected call trains (cifar_cnn.recovery).
+    with reset_on_failure(model):
+        if keras.backend.backend() == "tensorflow":
+            if seed is None:  # drawn, not reset: set_seed before the model makes it repeatable
+                seed = int(np.random.randint(0, 2**31 - 1))
+            return fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
+        if validation is not None:
+            validation = (scaled(validation[0]), validation[1])
+        return model.fit(
+            scaled(x_train),
+            y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
 
 
 def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-3, warmup_epochs=None,
@@ -294,8 +298,9 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     _check_loss_matches(model, y)
     import keras
 
-    if keras.backend.backend() == "tensorflow":
-        pipeline, _ = batches(x, y, batch_size, shuffle=False, repeat=False)
-        with quiet_retracing():  # a new model traces anew: expected, not a learner's problem
-            return model.evaluate(pipeline, verbose=verbose, return_dict=True)
-    return model.evaluate(scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)
+    with reset_on_failure(model):
+        if keras.backend.backend() == "tensorflow":
+            pipeline, _ = batches(x, y, batch_size, shuffle=False, repeat=False)
+            with quiet_retracing():  # a new model traces anew: expected, not a learner's problem
+                return model.evaluate(pipeline, verbose=verbose, return_dict=True)
+        return model.evaluate(scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)

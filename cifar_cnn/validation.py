@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple", "check_same_length"]
+import numpy as np
+
+__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple", "check_same_length", "check_flag", "FlagError"]
 
 
 def is_int(value: object) -> bool:
@@ -54,3 +56,23 @@ def check_same_length(**arrays) -> None:
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{n} {name}" for name, n in lengths.items())
         raise ValueError(f"got {described}: they must match one to one")
+
+
+class FlagError(TypeError, ValueError):
+    """An on/off argument given something else. A TypeError; also a ValueError, so code
+    that catches every argument refusal of this package as ValueError still does."""
+
+
+def check_flag(name: str, value: object, *, allow_none: bool = False) -> bool | None:
+    """An on/off argument: ``True`` or ``False`` (or a numpy bool) only, returned as ``bool``.
+
+    ``TypeError``, with the fix, for anything else: ``bool("no")`` is True, so
+    ``trust_code="no"`` would silently mean yes; a string or a number is a mistake.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
+    hint = " (without quotes)" if isinstance(value, str) else ""
+    raise FlagError(f"{name} must be True or False{hint}, got {shown}: write {name}=True or {name}=False")

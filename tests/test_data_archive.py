@@ -23,6 +23,7 @@ from cifar_files import batch_bytes, leftovers, make_cifar_archive, write_cifar_
 from cifar_cnn import data
 from cifar_cnn.data import archive as archive_module
 from cifar_cnn.data import DataError, find_data_dir, install_archive, load_raw
+from cifar_cnn.data import tarscan
 
 
 # Every test here stays away from the real ~/.keras and from CIFAR_CNN_DATA (tests/conftest.py).
@@ -154,7 +155,7 @@ def test_install_refuses_unsafe_members(tmp_path, home, member, expected):
 
 
 def test_install_refuses_a_huge_member(tmp_path, home, monkeypatch):
-    monkeypatch.setattr(archive_module, "_MAX_MEMBER_BYTES", 1000)  # the tiny batches are ~20 KB
+    monkeypatch.setattr(tarscan, "MAX_MEMBER_BYTES", 1000)  # the tiny batches are ~20 KB
     with pytest.raises(DataError, match="far larger"):
         install_archive(_tar_with(tmp_path / "big.tar.gz"), home)
     assert leftovers(home) == []

@@ -99,7 +99,7 @@ BAD_BATCHES = {
     "3-d data": (lambda: batch_bytes(data=rows(4).reshape(4, 3, 1024)), "shape (n, 3072)"),
     "float data": (lambda: batch_bytes(data=rows(4).astype(np.float32)), "float32"),
     "int16 data": (lambda: batch_bytes(data=rows(4).astype(np.int16)), "uint8"),
-    "data as list": (lambda: batch_bytes(data=[[0] * 3072] * 4), "uint8 array"),
+    "data as list": (lambda: batch_bytes(data=[[0] * 3072] * 4), "is not a CIFAR-10 file"),
     "no images": (lambda: batch_bytes(data=rows(0), labels=[]), "no images"),
     "too few labels": (lambda: batch_bytes(labels=[0, 1, 2]), "3 labels for 4 images"),
     "label 10": (lambda: batch_bytes(labels=[0, 1, 10, 3]), "outside 0-9"),

@@ -275,3 +275,124 @@ def test_cheatsheet_is_listed_on_the_lesson_site():
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     assert "cheatsheet.md" in (config.get("learners") or [])
     assert CHEATSHEET.exists()
+
+
+# --- breaks: no stretch of the day runs over 90 minutes without one -------------------------
+
+@pytest.mark.parametrize("table", ["One day", "Two half days"])
+def test_no_stretch_of_the_day_runs_over_90_minutes_without_a_break(table):
+    stretch, since = 0, None
+    previous_end = None
+    for start, end, what in _clock_tables()[table]:
+        if previous_end is not None and start < previous_end:  # the next day
+            stretch, since = 0, None
+        previous_end = end
+        if what.lower().startswith(("break", "lunch")):
+            stretch, since = 0, None
+            continue
+        stretch += (end - start).seconds // 60
+        since = since or start.strftime("%H:%M")
+        assert stretch <= 90, f"{table}: {stretch} minutes without a break from {since} to {end:%H:%M}"
+
+
+def test_the_day_plan_says_how_to_skip_a_training_challenge():
+    """Running a skipped training challenge's solution re-runs the training skipping saves."""
+    section = _text(NOTES).split("## Running the day", 1)[1]
+    assert "its solution cell runs the same training" in section
+    assert "Learners who skip a challenge run its solution cell instead" not in section
+
+
+def test_the_notes_say_episodes_7_and_8_load_the_saved_models():
+    text = _text(NOTES)
+    assert "**Episodes 7 and 8** load the models episode 5 saved" in text
+    assert "the model to evaluate is trained in the episode's first training cell" not in text
+
+
+# --- the data's size, the memory advice, the reference machine, the planner ------------------
+
+def test_documents_quote_one_size_for_the_data():
+    from cifar_cnn import lesson
+
+    assert lesson.DOWNLOAD_MB == round(lesson.DOWNLOAD_BYTES / 1e6)
+    for path in DOCUMENTS:
+        text = _text(path)
+        # 163 is the download in MiB; the lesson counts MB (millions of bytes) everywhere
+        assert "163 MB" not in text, f"{_id(path)} says 163 MB; the download is {lesson.DOWNLOAD_MB} MB"
+    for path in (SETUP, ROOT / "index.md", ROOT / "README.md", CHEATSHEET):
+        assert f"{lesson.DOWNLOAD_MB} MB" in _text(path), f"{_id(path)} should quote the {lesson.DOWNLOAD_MB} MB download"
+    for path in (SETUP, NOTES):
+        assert f"{lesson.STICK_ARCHIVE_MB} MB" in _text(path), f"{_id(path)}: the stick's archive is {lesson.STICK_ARCHIVE_MB} MB"
+    assert f"{lesson.UNPACKED_MB} MB" in _text(SETUP)
+
+
+def test_documents_give_one_memory_advice():
+    from cifar_cnn import lesson
+    from cifar_cnn.doctor.machine import MIN_MEMORY
+    from cifar_cnn.memory import NOTEBOOK_KERNEL_PEAK
+
+    peak = f"{NOTEBOOK_KERNEL_PEAK / 1e9:.1f} GB"
+    assert f"{lesson.MEMORY_GB} GB of memory" in _text(SETUP)
+    assert f"{MIN_MEMORY // 10**9} GB is the least" in _text(SETUP), "setup names the doctor's minimum"
+    assert f"laptop with {lesson.MEMORY_GB} GB" in _text(NOTES)
+    for path in (SETUP, NOTES):
+        assert peak in _text(path), f"{_id(path)} should quote the largest notebook's {peak}"
+    for path in DOCUMENTS:
+        assert "4 GB of memory or more" not in _text(path), _id(path)
+
+
+def test_documents_name_the_reference_machine_one_way():
+    from cifar_cnn.lesson import REFERENCE_MACHINE
+
+    for path in (ROOT / "index.md", NOTES, ROOT / "docs" / "benchmarks.md"):
+        assert REFERENCE_MACHINE in _text(path), f"{_id(path)} should call it {REFERENCE_MACHINE!r}"
+    for path in DOCUMENTS:
+        assert "laptop-class" not in _text(path), f"{_id(path)}: the reference machine is {REFERENCE_MACHINE}"
+
+
+def test_the_planner_promises_the_accuracy_the_episodes_quote():
+    from cifar_cnn import planning
+    from cifar_cnn.lesson import BATCH_SIZE, LESSON_VAL_ACCURACY, N_TRAIN
+
+    assert planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)][-1] == LESSON_VAL_ACCURACY
+    fast = planning.Speed({32: 50_000.0, 128: 60_000.0}, 100_000.0, 10.0)
+    plan = planning.plan_training(5, fast)
+    assert plan.is_lesson_setting
+    assert f"expected validation accuracy: about {LESSON_VAL_ACCURACY:.3f}" in plan.describe()
+    for path in (ROOT / "README.md", ROOT / "episodes" / "07-evaluating.md"):
+        assert f"validation accuracy: {LESSON_VAL_ACCURACY:.3f}" in _text(path), _id(path)
+    for path in DOCUMENTS:
+        quoted = re.findall(r"expected validation accuracy: about (0\.\d+)", _text(path))
+        assert all(len(q) == 5 for q in quoted), f"{_id(path)} quotes the planner's old rounding: {quoted}"
+
+
+def test_plan_without_minutes_plans_the_lessons_slot(monkeypatch, capsys):
+    from cifar_cnn import planning
+    from cifar_cnn.cli import main
+    from cifar_cnn.lesson import TRAINING_SLOT_MINUTES
+
+    asked = []
+    real_plan = planning.plan_training
+
+    def fake_plan(minutes, seconds):  # no measuring: a made-up fast machine
+        asked.append(minutes)
+        return real_plan(minutes, planning.Speed({32: 50_000.0, 128: 60_000.0}, 100_000.0, 10.0))
+
+    monkeypatch.setattr(planning, "plan_training", fake_plan)
+    assert main(["plan", "--json"]) == 0
+    assert asked == [TRAINING_SLOT_MINUTES]
+    assert f"cifar-cnn plan --minutes {TRAINING_SLOT_MINUTES}" in _text(ROOT / "index.md")
+
+
+# --- the site: instructor notes in every episode, no colons under the questions -------------
+
+@pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.stem)
+def test_every_episode_has_instructor_notes(episode):
+    text = episode.read_text(encoding="utf-8")
+    assert re.search(r"^:{3,} *instructor *$", text, re.M), f"{episode.stem} has no ::: instructor block"
+
+
+@pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.stem)
+def test_questions_block_ends_with_a_blank_line(episode):
+    """Without it the Workbench's schedule shows the closing fence as a row of colons."""
+    block = re.search(r"^:{3,} *questions *\n(.*?)^(:{3,}) *$", episode.read_text(encoding="utf-8"), re.M | re.S)
+    assert block and block.group(1).endswith("\n\n"), f"{episode.stem}: a blank line before the questions' closing fence"

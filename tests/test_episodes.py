@@ -11,6 +11,7 @@ EPISODES = sorted((ROOT / "episodes").glob("[0-9][0-9]-*.md"))
 REQUIRED_STEPS = [
     "01-introduction", "02-image-data", "03-convolution-by-hand", "04-building-the-cnn",
     "05-training", "06-going-deeper", "07-evaluating", "08-sharing",
+    "09-going-further",  # optional: the day plan's last slot
 ]
 
 

@@ -1,6 +1,7 @@
 """`cifar-cnn figures`: every lesson figure, drawn by the package, the same every time."""
 
 import hashlib
+import json
 
 import numpy as np
 
@@ -30,6 +31,11 @@ def test_figures_command_draws_every_figure_deterministically(tiny_cifar, tmp_pa
                         depths=np.arange(2, 4))
     make_figures(tmp_path / "second", **numpy_counts)
     assert digests(tmp_path / "first") == digests(tmp_path / "second")
+    numbers = json.loads((tmp_path / "first" / "figures.json").read_text())
+    # the model figures describe the validation images only: the test set waits for episode 7's end
+    assert numbers["confusion_matrix"]["images"] == numbers["predictions"]["images"] == "validation"
+    assert sum(map(sum, numbers["confusion_matrix"]["matrix"])) == 60 // 4
+    assert numbers["training_history"]["epochs"] == 1
     assert not [p for p in (tmp_path / "first").iterdir() if "partial" in p.name]
 
 
@@ -38,5 +44,5 @@ def test_figures_command_line(tiny_cifar, tmp_path, capsys):
                  "--n-train", "60", "--n-test", "20", "--epochs", "1"])
     assert code == 0
     assert "11 figures in" in capsys.readouterr().out
-    assert {p.name for p in (tmp_path / "fig").iterdir()} == FIGURES
+    assert {p.name for p in (tmp_path / "fig").iterdir()} == FIGURES | {"figures.json"}
 

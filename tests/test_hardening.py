@@ -86,7 +86,9 @@ def test_dtype_flags_from_the_file_never_reach_numpy(tmp_path, n_declared, flags
     path.write_bytes(list_pickle_batch(n_declared, flags))
     done = read_in_child(path)
     assert done.returncode == 1, (done.returncode, done.stderr[-500:])  # not -11, not MemoryError
-    assert done.stdout.startswith(f"CIFAR-10 file {path} holds a damaged description of its uint8")
+    # Refused by the recogniser (a list inside the array's state) before any dtype is looked at.
+    assert done.stdout.startswith((f"CIFAR-10 file {path} holds a damaged description of its uint8",
+                                   f"CIFAR-10 file {path} is not a CIFAR-10 file: it holds a tuple of containers"))
     assert done.stderr == ""
 
 
@@ -286,13 +288,14 @@ def test_a_failed_save_after_training_rescues_the_model(tmp_path, monkeypatch):
     assert load_model(rescued[0]).count_params() == 79_530
 
 
-@pytest.mark.parametrize("value", ["99999999999999999999", "50001"])
+@pytest.mark.parametrize("value", ["99999999999999999999", "50000", "4097"])
 def test_batch_size_too_large_is_an_argparse_error(value, capsys):
     with pytest.raises(SystemExit) as caught:
         main(["train", "intro", "--batch-size", value])
     assert caught.value.code == 2
     err = capsys.readouterr().err
-    assert f"argument --batch-size: must be at most 50,000 (the number of CIFAR-10 training images), got {value}" in err
+    assert "argument --batch-size: must be at most 4,096 (about 1.7 GB of memory for the intro model" in err
+    assert repr(value) in err
 
 
 def test_data_info_into_a_closed_pipe_shows_no_traceback(tmp_path):

@@ -278,10 +278,42 @@ KERAS_MISTAKES = [
     KerasMistake("fit-epoch-keyword", "model.fit(data.x_train, data.y_train, epoch=1, verbose=0)", "write epochs=", FIT),
     KerasMistake("history-val-acc", 'history.history["val_acc"]', 'history.history["val_accuracy"]'),
     KerasMistake("history-without-validation", 'history.history["val_accuracy"]', "validation_data=(data.x_val, data.y_val)"),
-    KerasMistake("dense-units-float", "keras.layers.Dense(64.0)", "units=64", "keras.layers.Dense(64)"),
+    # Keras 3.15 refuses Dense(64.0) at once; 3.12 takes it and fails when the layer is called
+    KerasMistake("dense-units-float", "keras.layers.Dense(64.0)(x)", "units=64", "keras.layers.Dense(64)(x)"),
     KerasMistake("kernel-size-as-text", 'keras.layers.Conv2D(16, "3")', "kernel_size=(3, 3)"),
     KerasMistake("conv2d-without-filters", "keras.layers.Conv2D(kernel_size=3)", "Conv2D(filters=16"),
     KerasMistake("pooling-after-flatten", "keras.layers.MaxPooling2D(2)(keras.layers.Flatten()(inputs))", "before Flatten"),
+    # ---- fit and evaluate without the labels: Keras says only "None values not supported."
+    KerasMistake("fit-without-labels", "model.fit(data.x_train, validation_data=(data.x_val, data.y_val), epochs=1, verbose=0)",
+                 "model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val)",
+                 "model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val), epochs=1, verbose=0)"),
+    KerasMistake("evaluate-without-labels", "model.evaluate(data.x_val, verbose=0)", "model.evaluate(data.x_val, data.y_val)",
+                 "model.evaluate(data.x_val, data.y_val, verbose=0)"),
+    KerasMistake("fit-one-hot-then-the-right-fit", "model.fit(data.x_train, one_hot, epochs=1, verbose=0)",
+                 "load_cifar10(one_hot=False)", FIT),
+    # ---- plain Python slips
+    KerasMistake("keras-name-lower-case-d", "keras.layers.Conv2d(16, 3)", "did you mean keras.layers.Conv2D?",
+                 "keras.layers.Conv2D(16, 3)"),
+    KerasMistake("keras-name-misspelled", "keras.layers.MaxPoolin2D(2)", "keras.layers.MaxPooling2D",
+                 "keras.layers.MaxPooling2D(2)"),
+    KerasMistake("keras-module-name-lower-case", "keras.Layers.Dense(10)", "did you mean keras.layers?"),
+    KerasMistake("data-attribute-misspelled", "data.x_training", "did you mean x_train", "data.x_train"),
+    KerasMistake("softmax-without-quotes", "keras.layers.Dense(10, activation=softmax)", 'write activation="softmax"',
+                 'keras.layers.Dense(10, activation="softmax")'),
+    KerasMistake("relu-without-quotes", "keras.layers.Conv2D(16, 3, activation=relu)", 'write activation="relu"',
+                 'keras.layers.Conv2D(16, 3, activation="relu")'),
+    KerasMistake("sigmoid-without-quotes", "keras.layers.Dense(10, activation=sigmoid)", 'write activation="sigmoid"'),
+    KerasMistake("adam-without-quotes", 'model.compile(optimizer=adam, loss="sparse_categorical_crossentropy")',
+                 'write optimizer="adam"'),
+    KerasMistake("accuracy-without-quotes",
+                 'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=[accuracy])',
+                 'write metrics=["accuracy"]'),
+    KerasMistake("loss-without-quotes", "model.compile(optimizer='adam', loss=sparse_categorical_crossentropy)",
+                 'write loss="sparse_categorical_crossentropy"'),
+    KerasMistake("a-restart-then-a-later-cell", "history_dropout.history", "Run > Run All Above"),
+    KerasMistake("a-restart-then-the-dropout-challenge", "model_dropout.summary()", "Run > Run All Above"),
+    KerasMistake("a-restart-then-the-package-function", "create_model_intro()", "imported in the setup cell"),
+    KerasMistake("a-restart-then-matplotlib", "plt.show()", "import matplotlib.pyplot as plt"),
 ]
 PACKAGE_MISTAKES = [
     KerasMistake("train-one-hot-with-sparse-loss",
@@ -319,8 +351,9 @@ def test_the_friendly_message_names_the_fix(mistake, namespace):
     told = str(error) if own else friendly.explain(error)
     assert told and mistake.says in told, f"{type(error).__name__}: {error}\n-> {told}"
     assert len(str(error)) < 2_000  # no page of pixel values in the message
+    friendly._recover(error.__traceback__)  # what friendly_errors() does in a kernel, after any error
     if mistake.fixed:
-        exec(mistake.fixed, dict(namespace))  # noqa: S102 - the fix runs
+        exec(mistake.fixed, dict(namespace))  # noqa: S102 - the fix runs, on the same model
 
 
 @pytest.mark.parametrize("mistake", PACKAGE_MISTAKES, ids=str)
@@ -391,3 +424,38 @@ def test_the_command_line_adds_the_explanation_to_its_one_line_error(monkeypatch
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("cifar-cnn: error: Invalid filepath extension for saving")
     assert err[1].startswith("cifar-cnn: hint: give the file name the .keras extension")
+
+
+# ---------------------------------------------------------------- hints first, in a kernel
+
+_ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """An IPython shell with friendly_errors() on, as a notebook kernel runs it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import cifar_cnn; cifar_cnn.friendly_errors()")
+    yield shell
+    shell.run_cell("cifar_cnn.friendly_errors(False)")
+    InteractiveShell.clear_instance()
+
+
+@pytest.mark.parametrize("mistake", KERAS_MISTAKES + PACKAGE_MISTAKES, ids=str)
+def test_the_hint_comes_within_the_first_lines(mistake, namespace, kernel, capfd):
+    """The learner sees Keras's message and the fix at once, not under pages of Keras
+    internals: the lines before the hint are counted (IPython prints the error to stdout,
+    the hint to stderr after it)."""
+    kernel.user_ns.clear()
+    kernel.user_ns.update(namespace)
+    capfd.readouterr()
+    assert not kernel.run_cell(mistake.wrong).success
+    out, err = (_ANSI.sub("", text) for text in capfd.readouterr())
+    shown = out.splitlines() + err.splitlines()
+    text = "\n".join(shown)
+    assert mistake.says in text, text
+    before = next(i for i, line in enumerate(shown) if mistake.says in line)
+    assert before <= 8, f"{before} lines before the fix:\n{text}"
+    assert "site-packages" not in text and "Traceback" not in text, text  # Keras internals folded away

@@ -43,3 +43,29 @@ def test_check_int_tuple():
         check_int_tuple("filters", (16, 0))
     with pytest.raises(ValueError, match="filters must be a tuple of whole numbers such as"):
         check_int_tuple("filters", 16)
+
+
+# ------------------------------------------------------------- on/off flags (issue 25)
+
+@pytest.mark.parametrize("value", ["no", "False", "", 0, 1, None, [True], 1.0])
+def test_check_flag_refuses_everything_but_a_bool(value):
+    from cifar_cnn.validation import check_flag
+
+    with pytest.raises(TypeError, match="trust_code must be True or False"):
+        check_flag("trust_code", value)
+
+
+def test_check_flag_accepts_bools_and_numpy_bools():
+    import numpy as np
+
+    from cifar_cnn.validation import check_flag
+
+    assert check_flag("x", True) is True and check_flag("x", np.False_) is False
+    assert check_flag("x", None, allow_none=True) is None
+
+
+def test_trust_code_no_is_refused_before_the_file_is_opened(tmp_path):
+    from cifar_cnn.sharing import load_model
+
+    with pytest.raises(TypeError, match=r"without quotes\), got 'no'"):
+        load_model(tmp_path / "absent.keras", trust_code="no")

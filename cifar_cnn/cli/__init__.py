@@ -8,12 +8,14 @@
     cifar-cnn data download --from FILE      install that archive offline
     cifar-cnn doctor                         is this machine ready for the lesson?
     cifar-cnn plan --minutes 5               what training fits in 5 minutes here?
+    cifar-cnn workshop DIR                   the workshop folder for a USB stick
+    cifar-cnn notebooks DIR                  copy the lesson notebooks into DIR
 
 Errors the user can fix (unknown model, bad number, missing data) are printed as
 ``cifar-cnn: error: ...`` with a non-zero exit code, never as a traceback.
 
 One module per command group: :mod:`.model_commands` (models, summary, train),
-:mod:`.lesson_commands` (plan, figures, doctor), :mod:`.data_commands` (data ...), and
+:mod:`.lesson_commands` (plan, figures, doctor, workshop, notebooks), :mod:`.data_commands` (data ...), and
 :mod:`.common` for what they share. The entry point is ``cifar_cnn.cli:main``.
 """
 
@@ -21,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from . import data_commands, lesson_commands, model_commands
+from ..data.text import shown_path
 from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError, one_line
 
 __all__ = ["main", "build_parser", "CliError", "EXIT_ERROR", "EXIT_USAGE", "MAX_BATCH_SIZE"]
@@ -44,6 +48,7 @@ def build_parser():
     lesson_commands.add_plan_and_figures_parsers(commands)
     data_commands.add_parser(commands)
     lesson_commands.add_doctor_parser(commands)
+    lesson_commands.add_workshop_parsers(commands)
     return parser
 
 
@@ -69,8 +74,19 @@ def _stdout_gone():
         pass
 
 
+def _errors_not_signals():
+    """A write past the file-size limit (ulimit -f) fails with EFBIG, reported in one
+    line, instead of killing the process with SIGXFSZ halfway through a file."""
+    if hasattr(signal, "SIGXFSZ"):
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except (ValueError, OSError):  # not the main thread
+            pass
+
+
 def main(argv=None) -> int:
     _tolerant_output()
+    _errors_not_signals()
     parser = build_parser()
     args = parser.parse_args(argv)
     from ..data import DataError
@@ -89,6 +105,15 @@ def main(argv=None) -> int:
         hint = explain(error)  # a known Keras mistake: what it means and the fix
         if hint:
             print(f"cifar-cnn: hint: {hint}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:  # a full disk, a file-size limit, a folder where a file should go
+        reason = one_line(error.strerror or error)
+        if reason.startswith("cannot "):  # already says which file and what to do (save_model, figures)
+            print(f"cifar-cnn: error: {reason}", file=sys.stderr)
+        else:
+            where = f" {shown_path(error.filename)}" if error.filename else ""
+            print(f"cifar-cnn: error: cannot write or read{where} ({reason}): "
+                  "free some space or choose another place", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("cifar-cnn: interrupted", file=sys.stderr)

@@ -11,7 +11,7 @@ import tempfile
 
 __all__ = [
     "EXIT_ERROR", "EXIT_USAGE", "CliError", "quiet_tensorflow", "whole_number", "MAX_BATCH_SIZE",
-    "positive_int", "batch_size_type", "non_negative_int", "positive_number", "sha256_hex",
+    "positive_int", "batch_size_type", "epochs_type", "MAX_EPOCHS", "non_negative_int", "positive_number", "sha256_hex",
     "one_line", "can_print",
 ]
 
@@ -57,20 +57,32 @@ def whole_number(minimum, wording, maximum=None, why=""):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {_short(text)}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {wording}, got {value}")
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}{why}, got {text}")
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}{why}, got {_short(text)}")
         return value
 
     return convert
 
 
-# A batch cannot hold more images than the training set has.
-MAX_BATCH_SIZE = 50_000
+def _short(text):
+    """An argument for a message: escaped, and cut if long (a 1 MB argument is not echoed)."""
+    return repr(text[:40]) + ("..." if len(text) > 40 else "")
+
+
+# What `cifar-cnn train intro` needs, peak (measured on CPU, TensorFlow 2.x, 1 epoch): batch 256:
+# 0.95 GB; 2,048: 1.3 GB; 8,192: 2.7 GB; 16,384: 4.0 GB (about 0.17 MB per image in a batch).
+# 4,096 (about 1.7 GB) still trains on a learner's 8 GB laptop beside a browser; 50,000
+# (the old limit) was killed at 3.5 GB in its first step.
+MAX_BATCH_SIZE = 4_096
+MAX_EPOCHS = 1_000  # 1,000 epochs of the intro model is days on a laptop
 positive_int = whole_number(1, "at least 1")
-batch_size_type = whole_number(1, "at least 1", MAX_BATCH_SIZE, " (the number of CIFAR-10 training images)")
+epochs_type = whole_number(1, "at least 1", MAX_EPOCHS)
+batch_size_type = whole_number(
+    1, "at least 1", MAX_BATCH_SIZE, " (about 1.7 GB of memory for the intro model: larger batches "
+    "run out of memory on a laptop)")
 non_negative_int = whole_number(0, "0 or more")
 
 

@@ -14,6 +14,7 @@ from .common import (
     MAX_BATCH_SIZE,
     CliError,
     batch_size_type,
+    epochs_type,
     non_negative_int,
     one_line,
     positive_int,
@@ -82,6 +83,15 @@ def rescue_model(model, model_name, error):
             continue
         raise CliError(f"{one_line(error)}; the trained model was saved to {target} instead")
     raise CliError(f"{one_line(error)}; the trained model could not be saved anywhere else either")
+
+
+def _after_the_model(path, error, *saved):
+    """A write after the model was saved failed: one line naming it and what is kept."""
+    reason = error.strerror or one_line(error)
+    if isinstance(error, IsADirectoryError) or path.is_dir():
+        reason = "a folder has that name"
+    kept = " and ".join(str(p) for p in saved)
+    raise CliError(f"cannot save {path} ({reason}); kept what was saved before it: {kept}")
 
 
 # Models trained with their own recipe rather than train(): trainer, epochs, batch size.
@@ -164,8 +174,11 @@ def cmd_train(args):
     else:
         scores = evaluate(model, data.x_test, data.y_test)
     fig = plot_history(history, title=f"{model.name}: {args.epochs} epochs")
-    with atomic_path(plot_path) as tmp:
-        fig.savefig(tmp, dpi=100)
+    try:
+        with atomic_path(plot_path) as tmp:
+            fig.savefig(tmp, dpi=100)
+    except OSError as e:  # full disk, file-size limit, a folder with the PNG's name
+        _after_the_model(plot_path, e, model_path)
     record = {
         "model": model.name,
         "epochs": args.epochs,
@@ -177,14 +190,19 @@ def cmd_train(args):
         "test_accuracy": scores["accuracy"],
         "history": history.history,
     }
-    with atomic_path(json_path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2))
+    try:
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json.dumps(record, indent=2))
+    except OSError as e:
+        _after_the_model(json_path, e, model_path, plot_path)
 
     val_accuracy = history.history.get("val_accuracy", [float("nan")])[-1]
     print(f"\nTraining time: {fit_seconds:.0f} s ({time.perf_counter() - started:.0f} s in all)")
     print(f"Final validation accuracy: {val_accuracy:.4f}")
     print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.y_test):,} test images"
           + (" (each averaged with its mirror image)" if recipe == "speedrun" else ""))
+    # the test set is for the one model finally chosen: a score to report, never to choose by
+    print("  (a final score: compare models on the validation accuracy, not on this)")
     print(f"Saved the model to {model_path}")
     print(f"Saved the training curves to {plot_path}")
     return 0
@@ -199,14 +217,14 @@ def add_parsers(commands):
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
     p.set_defaults(func=cmd_summary)
 
-    p = commands.add_parser("train", help="train a model, evaluate it on the test set and save it")
+    p = commands.add_parser("train", help="train a model, score it once on the test set (a final score) and save it")
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or speedrun "
                    "(the speed-run recipe, cifar_cnn.speedrun)")
-    p.add_argument("--epochs", type=positive_int, default=None,
+    p.add_argument("--epochs", type=epochs_type, default=None,
                    help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15; speedrun: 10)")
     p.add_argument("--batch-size", type=batch_size_type, default=None,
-                   help=f"images per step, at most {MAX_BATCH_SIZE:,} (default {lesson.BATCH_SIZE}; "
-                   "fast: 128; speedrun: 256)")
+                   help=f"images per step, at most {MAX_BATCH_SIZE:,}: about 1.7 GB of memory for the "
+                   f"intro model, what a laptop can spare (default {lesson.BATCH_SIZE}; fast: 128; speedrun: 256)")
     p.add_argument("--n-train", type=positive_int, default=None,
                    help=f"train on a stratified subset of this many images (default: all {lesson.N_TRAIN:,})")
     p.add_argument("--n-val", type=positive_int, default=lesson.N_VAL,

@@ -17,8 +17,10 @@ Where the data comes from, first match wins:
 4. a download of the official archive into that cache.
 
 One module per job: ``constants`` (class and file names), ``errors``,
-``unpickle`` (the restricted unpickler), ``batches`` (reading and checking the
-files), ``locate`` (finding the folder), ``archive`` (installing a .tar.gz),
+``unpickle`` (recognising a batch's pickle, opcode by opcode, without unpickling it),
+``arrays`` (arrays built from its raw bytes), ``text`` (strings from files made safe to
+print), ``batches`` (reading and checking the files), ``locate`` (finding the folder),
+``tarscan`` (reading a .tar.gz with budgets), ``archive`` (installing it),
 ``download``, ``split`` (stratified subsets), ``load`` (:func:`load_cifar10`)
 and ``report`` (``verify`` and ``info``). What the modules share with each other
 (``batches.read_bytes``, ``errors.file_error``, ``locate.resolve_data_home``, ...) is a

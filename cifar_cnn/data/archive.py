@@ -8,20 +8,16 @@ behind that a later call would mistake for good data.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
 import time
-import zlib
 from pathlib import Path, PurePosixPath
 
 from .._files import give_default_permissions
 from .batches import (
     is_cifar10_folder,
-    missing_files,
     parse_batch,
     parse_meta,
     read_bytes,
@@ -30,6 +26,8 @@ from .batches import (
 from .constants import FOLDER_NAME, META_FILE, REQUIRED_FILES
 from .errors import DataError, InvalidFile
 from .locate import resolve_data_home
+from .tarscan import MAX_ARCHIVE_BYTES, extract, scan
+from .text import shown, shown_path
 
 
 _ARCHIVE_FILES = frozenset(REQUIRED_FILES) | {"readme.html"}
@@ -37,9 +35,6 @@ _ARCHIVE_FILES = frozenset(REQUIRED_FILES) | {"readme.html"}
 # Downloads and extractions in progress carry this prefix: it never equals
 # FOLDER_NAME, so a leftover from a killed process is never taken for data.
 PARTIAL_PREFIX = "cifar-10-partial-"
-# The real batch files are 31 MB: a member far larger is a decompression
-# bomb or not CIFAR-10, and extracting it could fill the disk.
-_MAX_MEMBER_BYTES = 256 * 2**20
 # A leftover untouched this long belongs to a dead process, not to a
 # concurrent one (a download writes to its file continuously).
 _STALE_AFTER_S = 3600
@@ -83,100 +78,75 @@ def remove_stale_partials(data_home: Path) -> None:
             pass  # best effort: a leftover is harmless, it is never read
 
 
-def _unsafe_member(member: tarfile.TarInfo) -> str | None:
-    """Why `member` must not be extracted, or None when it is safe."""
-    name = member.name
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute path"
-    if ".." in PurePosixPath(name).parts or ".." in name.split("\\"):
-        return "a path that climbs out of the folder ('..')"
-    if member.issym() or member.islnk():
-        return f"a link (to {member.linkname!r})"
-    if not (member.isfile() or member.isdir()):
-        return "a device or other special file"
-    return None
-
-
-def _member_target(member: tarfile.TarInfo, archive: Path) -> str | None:
-    """The file name to extract `member` to, or None to skip it.
-
-    Only the known regular files of the CIFAR-10 folder are extracted, and
-    under their known names: a member's own path is never used as a path.
-    """
-    reason = _unsafe_member(member)
-    if reason is not None:
-        raise DataError(
-            f"The archive {archive} holds a member {member.name!r} with {reason}. "
-            "The official CIFAR-10 archive has none: this file was tampered with "
-            "and nothing was extracted. Get a fresh copy of the archive."
-        )
-    parts = PurePosixPath(member.name).parts
-    wanted = len(parts) == 2 and parts[0] == FOLDER_NAME and parts[1] in _ARCHIVE_FILES
-    if not (wanted and member.isfile()):
-        return None
-    if member.size > _MAX_MEMBER_BYTES:
-        raise DataError(
-            f"The archive {archive} holds a member {member.name!r} of {member.size} bytes, "
-            "far larger than any CIFAR-10 file: it is not the CIFAR-10 archive."
-        )
-    return parts[1]
-
-
-def _extract_members(archive: Path, into: Path) -> set[str]:
-    """Stream the wanted members into `into`; return the top-level names seen."""
-    top_level = set()
-    with tarfile.open(archive, "r:*") as tar:
-        for member in tar:  # reads the archive once, front to back
-            parts = PurePosixPath(member.name).parts
-            top_level.update(parts[:1])
-            name = _member_target(member, archive)
-            if name is None:
-                continue
-            source = tar.extractfile(member)
-            try:
-                with source, open(into / name, "xb") as target:
-                    shutil.copyfileobj(source, target, 1 << 20)
-            except FileExistsError:
-                raise DataError(
-                    f"The archive {archive} lists {member.name} twice: it is not "
-                    "the official CIFAR-10 archive. Get a fresh copy."
-                ) from None
-    return top_level
-
-
 def _wrong_archive_hint(top_level: set[str]) -> str:
     if "cifar-100-python" in top_level:
         return "it is the CIFAR-100 archive"
     if "cifar-10-batches-bin" in top_level or "cifar-10-batches-mat" in top_level:
         return "it is the binary or MATLAB version; use the python version, cifar-10-python.tar.gz"
-    return f"its top-level entries are {sorted(top_level) or 'none'}"
+    return f"its top-level entries are {', '.join(shown(t, 30) for t in sorted(top_level)[:5]) or 'none'}"
+
+
+def _wanted(name: str) -> bool:
+    """Only the known files of the CIFAR-10 folder are extracted, under their known names."""
+    parts = PurePosixPath(name).parts
+    return len(parts) == 2 and parts[0] == FOLDER_NAME and parts[1] in _ARCHIVE_FILES
+
+
+def _check_member(name: str, data: bytes) -> None:
+    base = PurePosixPath(name).name
+    if base in REQUIRED_FILES:
+        try:
+            (parse_meta if base == META_FILE else parse_batch)(data)
+        except InvalidFile as e:
+            raise InvalidFile(f"cannot be used: its member {FOLDER_NAME}/{base} {e}") from None
+
+
+def _archive_error(archive: Path, problem) -> DataError:
+    return DataError(f"The archive {shown_path(archive)} {problem}. Get a fresh copy of the archive.")
+
+
+def check_archive_size(archive: Path) -> None:
+    """Refuse an archive far larger than CIFAR-10 (e.g. a 100 GB sparse file) before hashing it."""
+    try:
+        size = archive.stat().st_size
+    except OSError as e:
+        raise DataError(f"Cannot read the archive {shown_path(archive)} ({e.strerror or e}).") from None
+    if size > MAX_ARCHIVE_BYTES:
+        raise _archive_error(
+            archive, f"is {size:,} bytes, far larger than the CIFAR-10 archive (170 MB), so it was not read"
+        )
 
 
 def _extract_checked(archive: Path, into: Path) -> None:
-    """Extract `archive` into `into` and read back every file, or raise DataError."""
+    """Check the whole archive in one bounded pass, then extract it into `into`, or raise DataError."""
     try:
-        top_level = _extract_members(archive, into)
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
-        raise DataError(
-            f"The archive {archive} is truncated or corrupt ({type(e).__name__}: {e}). "
-            "Get a fresh copy of the archive."
-        ) from None
-    missing = missing_files(into)
+        members, top_level = scan(archive, _wanted, _check_member)
+    except InvalidFile as e:
+        raise _archive_error(archive, e) from None
+    found = {PurePosixPath(m.name).name for m in members}
+    missing = [name for name in REQUIRED_FILES if name not in found]
     if missing:
         raise DataError(
-            f"The archive {archive} is not the CIFAR-10 python archive: it lacks "
+            f"The archive {shown_path(archive)} is not the CIFAR-10 python archive: it lacks "
             f"{', '.join(FOLDER_NAME + '/' + m for m in missing)} "
             f"({_wrong_archive_hint(top_level)})."
         )
+    try:
+        extract(archive, members, lambda name: into / PurePosixPath(name).name)
+    except InvalidFile as e:
+        raise _archive_error(archive, e) from None
+    except OSError as e:
+        raise DataError(
+            f"Cannot extract the archive {shown_path(archive)} into {shown_path(into.parent)} "
+            f"({e.strerror or e}): nothing was installed. Free some space (about 190 MB) or set "
+            "KERAS_HOME to a folder on a drive with room."
+        ) from None
+    # Read back from the disk: what was written is what was checked.
     for name in REQUIRED_FILES:
-        parse = parse_meta if name == META_FILE else parse_batch
         try:
-            parse(read_bytes(into / name))
+            (parse_meta if name == META_FILE else parse_batch)(read_bytes(into / name))
         except InvalidFile as e:
-            raise DataError(
-                f"The archive {archive} cannot be used: its member {FOLDER_NAME}/{name} "
-                f"{e}. Get a fresh copy of the archive."
-            ) from None
+            raise _archive_error(archive, f"cannot be used: its member {FOLDER_NAME}/{name} {e}") from None
 
 
 def _publish(staged: Path, destination: Path) -> None:
@@ -230,7 +200,8 @@ def install_archive(
         validate_folder(destination)  # its error says to delete the folder
         return destination
     if not archive.is_file():
-        raise DataError(f"The archive {archive} does not exist or is not a file.")
+        raise DataError(f"The archive {shown_path(archive)} does not exist or is not a file.")
+    check_archive_size(archive)
     if sha256 is not None:
         actual = sha256_of(archive)
         if actual != sha256.lower():

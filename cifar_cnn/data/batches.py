@@ -15,7 +15,8 @@ import numpy as np
 
 from .constants import CLASS_NAMES, META_FILE, REQUIRED_FILES, TEST_FILE, TRAIN_FILES
 from .errors import FOLDER_FIX, PERMISSION_FIX, DataError, file_error, InvalidFile
-from .unpickle import restricted_unpickle, as_array, describe_array, is_array
+from .text import shown
+from .unpickle import recognise, as_array, describe_array, is_array
 
 
 _CIFAR100_FILES = ("train", "test", "meta")
@@ -28,6 +29,8 @@ _IMAGE_SIZE = 32 * 32 * 3
 # cannot exhaust memory.
 MAX_BATCH_BYTES = 64 * 2**20
 MAX_META_BYTES = 64 * 2**10
+# The real names are at most 10 characters ("automobile").
+MAX_CLASS_NAME = 40
 # A CIFAR-10 batch holds 10,000 images.
 MAX_IMAGES_PER_BATCH = 10_000
 
@@ -44,6 +47,8 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise InvalidFile("is missing") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidFile("cannot be read: its name holds a NUL character") from None
     except PermissionError:
         raise InvalidFile("cannot be read: permission denied", fix=PERMISSION_FIX) from None
     except OSError as e:
@@ -88,7 +93,9 @@ def _require_keys(d: dict, keys: tuple[str, ...], cifar100_key: str) -> None:
         return
     if cifar100_key in d:
         raise InvalidFile(f"looks like a CIFAR-100 file (it has '{cifar100_key}'), not CIFAR-10")
-    raise InvalidFile(f"has no {' or '.join(repr(k) for k in missing)} entry (it has {sorted(d)})")
+    # The recogniser allows a few short keys only; each is still shown escaped.
+    present = ", ".join(shown(k, 24) for k in list(d)[:8]) or "nothing"
+    raise InvalidFile(f"has no {' or '.join(repr(k) for k in missing)} entry (it has {present})")
 
 
 def _describe(value: object) -> str:
@@ -142,14 +149,14 @@ def _labels(raw: object, n: int) -> np.ndarray:
 
 
 def parse_batch(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    d = _str_keys(restricted_unpickle(data), "batch")
+    d = _str_keys(recognise(data), "batch")
     _require_keys(d, ("data", "labels"), cifar100_key="fine_labels")
     images = _images(d["data"])
     return images, _labels(d["labels"], len(images))
 
 
 def parse_meta(data: bytes) -> tuple[str, ...]:
-    d = _str_keys(restricted_unpickle(data), "batches.meta")
+    d = _str_keys(recognise(data), "batches.meta")
     _require_keys(d, ("label_names",), cifar100_key="fine_label_names")
     names = d["label_names"]
     if not isinstance(names, (list, tuple)) or len(names) != len(CLASS_NAMES):
@@ -160,6 +167,10 @@ def parse_meta(data: bytes) -> tuple[str, ...]:
         raise InvalidFile("has class names that are not text") from None
     if not all(isinstance(n, str) and n for n in names):
         raise InvalidFile("has class names that are not text")
+    # Names are printed (data info, plots): an escape sequence would drive the terminal.
+    odd = [n for n in names if len(n) > MAX_CLASS_NAME or not n.isprintable()]
+    if odd:
+        raise InvalidFile(f"has a class name that is not a plain word ({shown(odd[0], 24)})")
     return names
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .constants import ENV_VAR, FOLDER_NAME
+from .text import shown_path
 
 
 FOLDER_FIX = (
@@ -41,11 +42,13 @@ class InvalidFile(Exception):
 
 def fix_for(path: Path, problem: InvalidFile | str) -> str:
     fix = getattr(problem, "fix", None)
-    return fix.format(path=path, folder=path.parent) if fix else FOLDER_FIX.format(folder=path.parent)
+    path, folder = shown_path(path), shown_path(path.parent)
+    return fix.format(path=path, folder=folder) if fix else FOLDER_FIX.format(folder=folder)
 
 
 def file_error(path: Path, problem: InvalidFile | str) -> DataError:
-    return DataError(f"CIFAR-10 file {path} {problem}.\nTo fix it: {fix_for(path, problem)}.")
+    # The path is escaped and shortened: it may hold terminal escapes or be 4,000 characters long.
+    return DataError(f"CIFAR-10 file {shown_path(path)} {problem}.\nTo fix it: {fix_for(path, problem)}.")
 
 
 # Advice for a file that is there but cannot be read: the data is not at fault.

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..lesson import SEED
-from ..validation import check_count
+from ..validation import check_count, check_flag
 from .batches import read_batch, read_class_names, read_training_batches, require_complete
 from .constants import TEST_FILE
 from .constants import ENV_VAR
@@ -252,6 +252,8 @@ def load_cifar10(
     DataError
         Damaged data; the message names the file and the fix.
     """
+    one_hot = check_flag("one_hot", one_hot)
+    download_if_missing = check_flag("download_if_missing", download_if_missing)
     out_dtype = _check_arguments(n_train, n_val, n_test, seed, dtype)
     folder = _locate(data_dir, data_home, download_if_missing)
     require_complete(folder)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .text import shown, shown_path
 from .batches import missing_files, parse_batch, parse_meta, read_bytes, load_raw
 from .constants import (
     CLASS_NAMES,
@@ -178,7 +179,13 @@ def verify(folder: str | os.PathLike | None = None) -> VerifyReport:
 
 
 def _folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes of the folder's own files: not recursive (a 1,100-deep subfolder costs nothing)."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 def info(data_dir: str | os.PathLike | None = None, *, data_home=None) -> dict:
@@ -223,13 +230,13 @@ def format_info(d: dict) -> str:
     """Human-readable text for the dict returned by :func:`info`."""
     lines = [f"CIFAR-10 data: {'found' if d['found'] else 'not found'}"]
     if d["found"]:
-        lines.append(f"  folder:        {d['folder']} (from {d['source']})")
+        lines.append(f"  folder:        {shown_path(d['folder'])} (from {d['source']})")
         lines.append(f"  size on disk:  {d['size_bytes'] / 1e6:.1f} MB")
     if d["n_train"] is not None:
         lines.append(f"  images:        {d['n_train']} train, {d['n_test']} test")
-        lines.append(f"  classes:       {', '.join(d['class_names'])}")
-    lines.append(f"  Keras cache:   {d['keras_cache']}")
-    lines.append(f"  {d['env_var']}: {d['env_value'] or '(not set)'}")
+        lines.append(f"  classes:       {', '.join(shown(n, 20)[1:-1] for n in d['class_names'])}")
+    lines.append(f"  Keras cache:   {shown_path(d['keras_cache'])}")
+    lines.append(f"  {d['env_var']}: {shown_path(d['env_value']) if d['env_value'] else '(not set)'}")
     if d["error"]:
         lines.append(f"Problem: {d['error']}")
     elif not d["found"]:

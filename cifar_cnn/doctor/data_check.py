@@ -28,7 +28,7 @@ def check_data(data_dir=None) -> CheckResult:
             "data", FAIL,
             f"CIFAR-10 not found (not in the Keras cache {default_data_home()}, and "
             "CIFAR_CNN_DATA is not set)",
-            f"{_DOWNLOAD} (163 MB, needs internet); offline, install a copy from a USB "
+            f"{_DOWNLOAD} (170 MB, needs internet); offline, install a copy from a USB "
             "stick with `cifar-cnn data download --from FILE`",
         )
     report = verify(folder)

@@ -1,0 +1,28 @@
+"""Puts the learner notebooks into the wheel (pyproject.toml holds everything else).
+
+The build copies ``notebooks/NN-*.ipynb`` (the learner notebooks, never the answer key) into
+``cifar_cnn/lesson_notebooks/`` of the wheel, so ``cifar-cnn notebooks DIR`` works for a
+learner who installed only the wheel. A source checkout reads them from ``notebooks/``.
+"""
+
+from pathlib import Path
+import shutil
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+
+
+class build_py_with_notebooks(build_py):
+    def run(self):
+        super().run()
+        if self.editable_mode:  # an editable install reads them from the repository
+            return
+        target = Path(self.build_lib) / "cifar_cnn" / "lesson_notebooks"
+        target.mkdir(parents=True, exist_ok=True)
+        for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+            shutil.copyfile(notebook, target / notebook.name)
+
+
+setup(cmdclass={"build_py": build_py_with_notebooks})
