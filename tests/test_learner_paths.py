@@ -7,7 +7,7 @@ learner does, collapsed cells included (JupyterLab runs a collapsed cell on Shif
   the episode's own solution, see tests/kernel_learner.py);
 - ``blanks``: Run All with the blanks left empty;
 - ``wrong``: a wrong answer at each checked challenge (the first number changed), its
-  check, then the fix, re-running what the check says to re-run, then on to the end;
+  check, then the fix, re-running what the check says to re-run, up to the last of them;
 - ``restart``: after the ``right`` path, a kernel restart, a later cell run first (it
   fails: its names are gone), then Run All Above, that cell and the rest.
 
@@ -141,7 +141,12 @@ def wrong_path(learner):
     assert targets, "a challenge to get wrong"
     chain_start = next((i for i in sorted(learner.challenge) if "keras.Input(" in learner.challenge[i].right()), 0)
     caught = 0
-    for index in range(len(learner.cells)):
+    # up to the last wrong answer's collapsed solution: from there on the state is the right
+    # path's (each fix ends with "all correct"), which runs the rest already
+    end = max(targets) + 1
+    while end < len(learner.cells) and (learner.is_check(end) or is_hidden(learner.cells[end])):
+        end += 1
+    for index in range(end):
         if index in done:
             continue
         if index not in targets:
