@@ -23,8 +23,8 @@ def pytest_configure(config):
     # by an older version of the lesson would feed them a model this run did not make, so
     # the run starts without them. Only the controller does this, before any worker starts.
     if not hasattr(config, "workerinput"):
-        root = Path(__file__).resolve().parent / "notebooks"
-        for folder in (root / "models", root / "answers" / "models"):
+        root = Path(__file__).resolve().parent
+        for folder in (root / "notebooks" / "models", root / "instructors" / "answer-key" / "models"):
             for path in folder.glob("*-quick.keras"):
                 path.unlink(missing_ok=True)
 
@@ -54,12 +54,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-NOTEBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notebooks")
+NOTEBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "instructors", "answer-key")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
-    # Two workers when the notebooks run (the bare `pytest`, or `pytest notebooks/...`),
+    # Two workers when the answer keys run (the bare `pytest`, or `pytest instructors/answer-key/...`),
     # none for a single test file. loadscope keeps a notebook's cells, which share one
     # kernel, on one worker. Runs before xdist reads -n; an explicit -n wins.
     if getattr(config.option, "numprocesses", "absent") is not None or hasattr(config, "workerinput"):

@@ -9,6 +9,8 @@ are the caller's; only the way the data arrives changes (``docs/benchmarks.md``)
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 __all__ = [
     "MAX_STEPS_PER_EXECUTION", "VALIDATION_BATCH_SIZE", "PREFETCH", "divisor_at_most", "shared_tensor",
     "batches", "validation_layout", "fit_tensorflow", "set_steps_per_execution", "scaled",
+    "quiet_retracing",
     "replicas", "max_steps_per_execution",
 ]
 
@@ -116,6 +119,29 @@ def validation_layout(n, steps_per_execution):
     return None
 
 
+class _DropRetracing(logging.Filter):
+    def filter(self, record):
+        return "tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def quiet_retracing():
+    """Mute TensorFlow's "tf.function retracing" warning for the duration.
+
+    Keras traces its training and evaluation functions anew for every new model, and
+    TensorFlow counts the traces of all models together: from the third or so model of a
+    session (episode 5 trains many) it warns about "excessive retracing". That is the
+    expected cost of a new model, nothing a learner can or should fix.
+    """
+    logger = logging.getLogger("tensorflow")
+    quiet = _DropRetracing()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
     """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
     dataset, steps = batches(x, y, batch_size, shuffle=True, seed=seed)
@@ -128,6 +154,11 @@ def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks,
             validation_data, _ = batches(*validation, VALIDATION_BATCH_SIZE, shuffle=False, repeat=False)
         else:  # repeated like the training data, so one iterator serves every epoch
             validation_data, validation_steps = batches(*validation, layout[0], shuffle=False)
+    with quiet_retracing():
+        return _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose)
+
+
+def _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose):
     return model.fit(
         dataset,
         steps_per_epoch=steps,

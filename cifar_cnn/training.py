@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from . import lesson
-from .pipeline import batches, fit_tensorflow, scaled
+from .pipeline import batches, fit_tensorflow, quiet_retracing, scaled
 from .recovery import reset_on_failure
 from .validation import is_int
 
@@ -301,5 +301,6 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     with reset_on_failure(model):
         if keras.backend.backend() == "tensorflow":
             pipeline, _ = batches(x, y, batch_size, shuffle=False, repeat=False)
-            return model.evaluate(pipeline, verbose=verbose, return_dict=True)
+            with quiet_retracing():  # a new model traces anew: expected, not a learner's problem
+                return model.evaluate(pipeline, verbose=verbose, return_dict=True)
         return model.evaluate(scaled(x), y, batch_size=batch_size, verbose=verbose, return_dict=True)

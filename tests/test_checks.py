@@ -758,7 +758,8 @@ def test_checks_leave_the_learners_random_numbers_alone(capsys):
 
 
 def test_public_names():
-    assert set(checks.__all__) == {"Verdict"} | {c.__name__ for c in STEP_CHECKS + MODEL_CHECKS}
+    helpers = {"Verdict", "passed", "checked", "defined"}  # the last three guard the notebooks' solutions
+    assert set(checks.__all__) == helpers | {c.__name__ for c in STEP_CHECKS + MODEL_CHECKS}
     for check in STEP_CHECKS + MODEL_CHECKS:
         assert check.__doc__ and re.match(r"check_\w+$", check.__name__)
 
@@ -796,3 +797,35 @@ def test_an_architecture_argument_by_position_is_a_verdict_that_names_it(capsys)
     fails_with(check_model_dropout, create_model_dropout(), "check_model_dropout(model, rate=0.25)", capsys=capsys, input_shape=0.25)
     with pytest.raises(ValueError, match=r"create_model_dropout\(rate=0.25\)"):
         create_model_dropout(0.25)
+
+
+def test_progress_remembers_the_last_verdict_of_each_step(capsys):
+    """What a notebook's reference solution asks before it runs (checks.progress)."""
+    from cifar_cnn.checks import progress
+
+    progress.forget()
+    assert not checks.passed("input")
+    with pytest.raises(NameError, match="Run All Above"):
+        checks.checked("input")
+    right = keras.Input(shape=(32, 32, 3), name="images")
+    checks.check_input(right)
+    assert checks.passed("input") and checks.checked("input") is right
+    checks.check_input(keras.Input(shape=(28, 28, 1), name="images"))
+    assert not checks.passed("input"), "the last verdict counts"
+    assert checks.checked("input") is right, "what last passed stays available"
+    assert checks.defined("checks", "keras") and not checks.defined("no_such_name_here")
+    progress.forget()
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("loss, metrics, wrong", [
+    ("sparse_categorical_crossentropy_", ["accuracy"], 'Keras has no loss named "sparse_categorical_crossentropy_"'),
+    ("sparse_categorical_crossentropy", ["accuracy_"], 'Keras has no metric named "accuracy_"'),
+])
+def test_compile_check_rejects_a_name_keras_does_not_know(loss, metrics, wrong, capsys):
+    """compile accepts any string; only fit stops. Found by tests/test_learner_paths.py."""
+    model = create_model_intro()
+    model.compile(optimizer="adam", loss=loss, metrics=metrics)
+    verdict = checks.check_compile(model)
+    assert not verdict.ok and any(wrong in line for line in verdict.messages), verdict.messages
+    capsys.readouterr()

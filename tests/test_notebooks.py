@@ -1,7 +1,7 @@
 """The notebooks are generated from the episodes, hide what they should, and their checks bite.
 
 Each episode gives a learner notebook (notebooks/NN-name.ipynb: stubs to complete, the
-reference solutions collapsed, no outputs) and an answer key (notebooks/answers/: every
+reference solutions collapsed, no outputs) and an answer key (instructors/answer-key/: every
 solution visible, the quick-mode outputs stored). nbval itself (configured in
 pyproject.toml and conftest.py) executes both kinds: the answer keys are compared with
 their stored outputs, the learner notebooks, which store none, must run without an error
@@ -54,7 +54,8 @@ def hidden(cell):
 def test_every_episode_has_a_learner_notebook_and_an_answer_key():
     episodes = {p.stem for p in EPISODES}
     assert {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")} == episodes
-    assert {p.stem for p in (ROOT / "notebooks" / "answers").glob("*.ipynb")} == episodes
+    assert {p.stem for p in builder.ANSWERS.glob("*.ipynb")} == episodes
+    assert not (ROOT / "notebooks" / "answers").exists(), "learners opening notebooks/ must not see the answers"
 
 
 @pytest.mark.parametrize("kind", builder.KINDS)
@@ -83,9 +84,11 @@ def test_learner_notebook_reads_as_a_notebook(episode):
     assert "min" in nb.cells[0].source.split("\n\n")[1], "the minutes, under the title"
     for cell in nb.cells:
         assert cell.cell_type != "raw", "no raw front matter"
+        # no test-suite vocabulary on a learner's page
+        assert not re.search(r"nbval|pytest|\bCI\b", cell.source, re.I), cell.source
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "learners see their own run's outputs"
-            assert "NBVAL" not in cell.source, "test machinery goes into tags"
+            assert cell.metadata.get("tags", []) in ([], ["raises-exception"]), "no test tags for learners"
         else:
             assert not re.search(r"^>?\s*:{3,}", cell.source, re.M), "Carpentries div fences are rendered"
             assert "```output" not in cell.source, "the episode's output blocks belong to the website"
@@ -115,14 +118,15 @@ def test_no_learner_notebook_shows_a_solution(episode):
                        if b.kind == "code" and b.lang == "python" and "solution" not in b.divs)
     nb = read(episode, "learner")
     visible = "\n".join(cell.source for cell in nb.cells if not hidden(cell))
-    hidden_code = [cell.source.split("\n", 1)[1] for cell in nb.cells if cell.cell_type == "code" and hidden(cell)]
+    # a learner reads the solution in one collapsed markdown cell (one click)
+    hidden_code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown" and hidden(cell))
     # a later challenge's stub may start from an earlier one's answer (episode 6 does)
     stubs = "\n".join(challenge["stub"] or "" for challenge in challenges)
     for challenge in challenges:
         given = stubs + "\n" + taught
         for block in challenge["solution"]:
             source, _ = builder._code_source(block)
-            assert source in hidden_code, f"the solution is in the notebook, collapsed:\n{source}"
+            assert f"```python\n{source}\n```" in hidden_code, f"the solution is in the notebook, collapsed:\n{source}"
             # a line the learner has to find: not in the stub, not taught outside a solution
             answers = [line.strip() for line in source.split("\n")
                        if len(line.strip()) > 8 and not line.strip().startswith(("#", "check_"))
@@ -139,6 +143,12 @@ def test_no_learner_notebook_shows_a_solution(episode):
             assert cell.source.split("\n", 1)[0] == label
         if hidden(cell) and cell.cell_type == "code":
             assert cell.metadata["jupyter"].get("outputs_hidden"), "the solution's output is collapsed too"
+            # it runs only where the learner's answer is missing, and says so
+            assert re.match(r'if not (passed|defined)\("', cell.source.split("\n")[2]), cell.source
+            assert all(line.startswith("    ") or not line for line in cell.source.split("\n")[3:]), cell.source
+    solutions = sum(1 for b in parsed.blocks if b.kind == "open" and b.divs[-1] == "solution")
+    collapsed = sum(1 for cell in nb.cells if cell.cell_type == "markdown" and hidden(cell))
+    assert collapsed == solutions, "one collapsed cell to click per solution"
 
 
 def test_answer_keys_show_every_solution():
@@ -202,7 +212,7 @@ def test_a_learner_who_fills_the_blanks_gets_the_checkers_verdict(name, marker, 
 
 
 def find_cell(marker):
-    for path in sorted((ROOT / "notebooks" / "answers").glob("*.ipynb")):
+    for path in sorted(builder.ANSWERS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and marker in cell.source:
@@ -216,7 +226,7 @@ def run_nbval(folder, notebooks, extra_env=None, timeout=900):
     env = dict(os.environ, **(extra_env or {}))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "--nbval",
-         "--nbval-current-env", f"--nbval-sanitize-with={ROOT / 'notebooks' / 'nbval_sanitize.cfg'}",
+         "--nbval-current-env", f"--nbval-sanitize-with={ROOT / 'tests' / 'nbval_sanitize.cfg'}",
          *notebooks],
         cwd=folder, capture_output=True, text=True, timeout=timeout, env=env,
     )
@@ -243,7 +253,7 @@ def test_answer_keys_pass_nbval_with_onednn_off(tmp_path):
     the models episode 5 saves for episodes 7 and 8 are this run's own."""
     needs_data()
     names = []
-    for path in sorted((ROOT / "notebooks" / "answers").glob("*.ipynb")):
+    for path in sorted(builder.ANSWERS.glob("*.ipynb")):
         shutil.copy(path, tmp_path / path.name)
         names.append(path.name)
     result = run_nbval(tmp_path, names, extra_env={"TF_ENABLE_ONEDNN_OPTS": "0"}, timeout=1800)

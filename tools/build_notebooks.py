@@ -11,22 +11,24 @@ The episodes are the single source of the lesson. Each one gives two notebooks:
 * ``notebooks/NN-name.ipynb``, what learners open. Every challenge shows its stub (the
   code with ``_____`` blanks) as a code cell to complete, followed by the checker call when
   the challenge has one; both carry the ``raises-exception`` tag, so an unfilled blank
-  (a ``NameError``) does not stop "Run All" in JupyterLab, nbclient or nbval. The
-  reference solution follows, its cells collapsed (``jupyter.source_hidden`` and
-  ``outputs_hidden``; JupyterLab 4 shows a collapsed cell's first line, so each starts with
-  a label that gives nothing away): one click shows it, and it still runs, so the rest of
-  the notebook works whatever the learner typed. These notebooks carry no outputs: what a learner sees
-  is what their own run prints.
-* ``notebooks/answers/NN-name.ipynb``, the instructors' answer key: every solution
+  (a ``NameError``) does not stop "Run All" in JupyterLab or nbclient. The reference
+  solution follows in one collapsed Markdown cell (one click shows it; JupyterLab 4 shows
+  a collapsed cell's first line, so it starts with a plain label that gives nothing away),
+  then, where later cells need what it defines, one collapsed code cell that runs it only
+  where the learner's answer is missing (tools/solution_cells.py): Shift+Enter through a
+  right answer leaves it alone, and the rest of the notebook works whatever the learner
+  typed. These notebooks carry no outputs: what a learner sees is what their own run prints.
+* ``instructors/answer-key/NN-name.ipynb``, the instructors' answer key (outside
+  ``notebooks/``, so learners opening their folder do not see it): every solution
   visible, the stubs shown as text, executed in quick mode (``CIFAR_CNN_QUICK=1``) with
   the stored outputs that the test suite (nbval) compares.
 
 The tools the field uses for this (nbgrader's and otter-grader's solution regions) cut the
-solution out of the student version; this lesson needs it to stay in, hidden and runnable,
-because later cells build on it. So the conversion is done here, on the episode's own
-structure (its Carpentries divs), with nbformat: no YAML cell (a title and the minutes
-instead), the divs as headings and quoted blocks, the episode's ```output blocks left to
-the website.
+solution out of the student version; this lesson needs it to stay in, hidden and runnable
+behind a guard, because later cells build on it. So the conversion is done here, on the
+episode's own structure (its Carpentries divs, tools/episode_parse.py), with nbformat: no
+YAML cell (a title and the minutes instead), the divs as headings and quoted blocks, the
+episode's ```output blocks left to the website.
 """
 
 from __future__ import annotations
@@ -34,39 +36,39 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+# the build's parts, one job each; names tests and tools/quote_outputs.py read through this module
+from episode_parse import Block, Episode, parse_episode  # noqa: F401
+from notebook_run import execute, kernel_environment, load_average, strip_tensorflow_noise, write_atomic  # noqa: F401
+from solution_cells import add_checker as _add_checker
+from solution_cells import checker_lines as _checker_lines  # noqa: F401
+from solution_cells import defined_names as _defined_names
+from solution_cells import guarded_solution as _guarded_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODES = ROOT / "episodes"
 NOTEBOOKS = ROOT / "notebooks"
-ANSWERS = NOTEBOOKS / "answers"
+ANSWERS = ROOT / "instructors" / "answer-key"  # the Workbench builds only instructors/*.md
 KINDS = ("learner", "answers")
 
 BLANK = "_____"
 HIDDEN = {"source_hidden": True, "outputs_hidden": True}
 # JupyterLab 4 shows the first line of a collapsed cell: a hidden cell starts with a label
 # that gives nothing away.
-HIDDEN_CODE_LABEL = "# Reference solution"
-HIDDEN_MARKDOWN_LABEL = "*Reference solution, continued:*"
+# (plain text: a collapsed cell shows its first line as typed, markup included)
+HIDDEN_CODE_LABEL = "# Runs the reference solution only where your answer is missing (see the top of the notebook)"
+HIDDEN_MARKDOWN_LABEL = "Reference solution"
 
-# TensorFlow writes start-up notices straight to file descriptor 2; in a notebook they
-# would be stored as stderr output that the lesson does not want to show.
-_TF_NOISE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\).*|I0000 .*|E0000 .*|W0000 .*)\n?$",
-    re.M,
-)
-
-_FENCE = re.compile(r"^(`{3,})\s*(\S*)\s*$")
-_DIV = re.compile(r"^:{3,}\s*([A-Za-z][\w-]*)?\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 # alt='...' may hold a quote escaped as \' (pandoc's attribute syntax)
 _IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<src>[^)\s]+)\)\{alt='(?P<alt>(?:[^'\\]|\\.)*)'\}", re.S)
 _EPISODE_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.md(#[\w-]*)?\)")
 _RELATIVE_UP = re.compile(r"(\]\(|src=\")\.\./")
+# An episode's code line that says its output differs between computers: the answer key's
+# stored output of that cell is not compared (an nbval tag), and the line stays for readers.
+VARIES = "# (what this cell prints varies from one computer to another)"
 _NBVAL_COMMENT = re.compile(r"^# (NBVAL_[A-Z_]+)\s*\n", re.M)
-_CHECK_CALL = re.compile(r"^(check_\w+)\((\w+)")
 
 # How each Carpentries div reads in a notebook: a label for the blocks without a heading.
 _DIV_LABELS = {
@@ -96,76 +98,8 @@ def episode_paths(names):
 
 
 def notebook_for(episode: Path, kind: str = "learner") -> Path:
-    """notebooks/NN-name.ipynb (learners) or notebooks/answers/NN-name.ipynb (answer key)."""
+    """notebooks/NN-name.ipynb (learners) or instructors/answer-key/NN-name.ipynb (answer key)."""
     return (NOTEBOOKS if kind == "learner" else ANSWERS) / f"{Path(episode).stem}.ipynb"
-
-
-# ---------------------------------------------------------------- episode -> blocks
-
-
-@dataclass
-class Block:
-    kind: str                 # "md", "code" (a fenced block), "open", "close"
-    text: str = ""
-    lang: str = ""            # of a fenced block: "python", "{.python}", "output", "bash" ...
-    divs: tuple = ()          # the Carpentries divs around this block, outermost first
-
-
-@dataclass
-class Episode:
-    title: str
-    teaching: int | None
-    exercises: int | None
-    blocks: list = field(default_factory=list)
-
-
-def parse_episode(text: str) -> Episode:
-    """Split an episode into front matter, markdown runs, fenced blocks and div fences."""
-    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
-    if not front:
-        raise ValueError("an episode starts with YAML front matter between --- lines")
-    meta = dict(re.findall(r"^(\w+):\s*(.*?)\s*$", front.group(1), re.M))
-    title = meta.get("title", "").strip().strip("\"'")
-    minutes = {key: int(meta[key]) if meta.get(key, "").isdigit() else None for key in ("teaching", "exercises")}
-    episode = Episode(title, minutes["teaching"], minutes["exercises"])
-    lines = text[front.end():].split("\n")
-    stack: list[str] = []
-    markdown: list[str] = []
-
-    def flush():
-        if "".join(markdown).strip():
-            episode.blocks.append(Block("md", "\n".join(markdown).strip("\n"), divs=tuple(stack)))
-        markdown.clear()
-
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        fence = _FENCE.match(line)
-        div = _DIV.match(line)
-        if fence:
-            flush()
-            ticks, lang = fence.groups()
-            body = []
-            index += 1
-            while index < len(lines) and lines[index].rstrip() != ticks:
-                body.append(lines[index])
-                index += 1
-            episode.blocks.append(Block("code", "\n".join(body), lang=lang, divs=tuple(stack)))
-        elif div:
-            flush()
-            if div.group(1):
-                stack.append(div.group(1))
-                episode.blocks.append(Block("open", divs=tuple(stack)))
-            elif stack:
-                episode.blocks.append(Block("close", divs=tuple(stack)))
-                stack.pop()
-        else:
-            markdown.append(line)
-        index += 1
-    flush()
-    if stack:
-        raise ValueError(f"unclosed div(s): {', '.join(stack)}")
-    return episode
 
 
 # ---------------------------------------------------------------- blocks -> cells
@@ -198,28 +132,12 @@ def _quote(text: str) -> str:
 
 def _code_source(text: str) -> tuple[str, list[str]]:
     """The cell's code and its nbval tags: '# NBVAL_IGNORE_OUTPUT' becomes a tag, so the
-    learner does not read test machinery."""
+    learner does not read test machinery; so does the plain comment VARIES, which stays
+    (what it says is true for a learner too)."""
     tags = [marker.lower().replace("_", "-") for marker in _NBVAL_COMMENT.findall(text)]
+    if re.search(rf"^{re.escape(VARIES)}$", text, re.M) and "nbval-ignore-output" not in tags:
+        tags.append("nbval-ignore-output")
     return _NBVAL_COMMENT.sub("", text).strip("\n"), tags
-
-
-def _assigned_names(code: str) -> set[str]:
-    return set(re.findall(r"^(\w+)\s*=", code, re.M))
-
-
-def _checker_lines(stub: str | None, solution_code: list[str]) -> list[str]:
-    """The solution's top-level checker calls on a name the learner's code defines."""
-    if stub is not None and "check_" in stub:
-        return []  # the stub already ends with its check
-    names = _assigned_names(stub) if stub is not None else set()
-    lines = []
-    for code in solution_code:
-        local = names or _assigned_names(code)
-        for line in code.split("\n"):
-            match = _CHECK_CALL.match(line)
-            if match and match.group(2) in local and line not in lines:
-                lines.append(line)
-    return lines
 
 
 def build_cells(episode: Episode, kind: str, nbformat):
@@ -243,7 +161,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
         if hidden:
             source = f"{HIDDEN_CODE_LABEL}\n{source}"
         cell = v4.new_code_cell(source)
-        all_tags = list(tags) + nbval_tags
+        all_tags = list(tags) + (nbval_tags if kind == "answers" else [])  # learner notebooks: no test tags
         if all_tags:
             cell.metadata["tags"] = all_tags
         if hidden:
@@ -260,8 +178,11 @@ def build_cells(episode: Episode, kind: str, nbformat):
         intro += (
             "\n\nEach challenge has a code cell for you to complete (fill in the `_____` blanks) and, "
             "where there is one, the checker to run on your answer. The reference solution follows, "
-            "collapsed: click the collapsed cell (or the bar to its left) to show it. Run All runs "
-            "the reference solutions too, so the rest of the notebook always works."
+            "collapsed: click it to show it. The collapsed code cell under it runs the solution only "
+            "where your answer is missing (`if not passed(\"...\"):` the challenge's check has not "
+            "said all correct; `if not defined(\"...\"):` your cells have not defined that name), so "
+            "Shift+Enter or Run All never replaces an answer of yours, and the rest of the notebook "
+            "always works."
         )
     else:
         intro += (
@@ -273,6 +194,8 @@ def build_cells(episode: Episode, kind: str, nbformat):
 
     blocks = episode.blocks
     challenge = None  # the challenge being read: its stub and solution code
+    seen: set[str] = set()  # names the cells before the current challenge define
+    checked_vars: dict[str, str] = {}  # variable -> the step whose check last read it
     pending: list[str] = []  # markdown waiting to become one cell
     pending_hidden = [False]
 
@@ -297,7 +220,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
         if block.kind == "open":
             flush()
             if innermost == "challenge":
-                challenge = {"stub": None, "solution": [], "stub_done": False}
+                challenge = {"stub": None, "solution": [], "stub_done": False, "run": []}
                 # the solution's code, looked up ahead for its checker calls
                 depth = len(divs)
                 for later in blocks[position + 1:]:
@@ -314,7 +237,15 @@ def build_cells(episode: Episode, kind: str, nbformat):
             continue
         if block.kind == "close":
             flush()
+            if innermost == "solution" and kind == "learner" and challenge is not None:
+                later = [b.text for b in blocks[position + 1:] if b.kind == "code" and b.lang in ("python", "{.python}")]
+                guarded = _guarded_solution(challenge, later, seen, checked_vars)
+                if guarded:
+                    code(guarded, hidden=True)
             if innermost == "challenge":
+                if challenge is not None:
+                    seen |= _defined_names(challenge["stub"] or "") | set().union(
+                        *(_defined_names(text) for text in challenge["solution"]))
                 challenge = None
             continue
         if block.kind == "md":
@@ -331,7 +262,7 @@ def build_cells(episode: Episode, kind: str, nbformat):
                 elif innermost == "solution":
                     flush()
                     if kind == "learner":
-                        markdown(f"#### {title}\n\n*Hidden: click the collapsed cells below to show it.*")
+                        markdown(f"#### {title}\n\n*Collapsed: click the cell below to show it.*")
                     else:
                         markdown(f"#### {title}")
                 elif innermost == "spoiler":
@@ -353,9 +284,18 @@ def build_cells(episode: Episode, kind: str, nbformat):
         lang = block.lang
         if lang in ("output", "error", "{.output}", "{.error}"):
             continue  # what the full lesson printed: the website shows it, a notebook prints its own
+        if lang == "python" and hide:
+            # a learner reads it in the collapsed markdown; the guarded cell after it runs it
+            source, _ = _code_source(block.text)
+            add(f"```python\n{source}\n```", True)
+            if challenge is not None:
+                challenge["run"].append(source)
+            continue
         if lang == "python":
             flush()
-            code(block.text, hidden=hide)
+            code(block.text)
+            if challenge is None:
+                seen |= _defined_names(block.text)
             continue
         is_stub = (lang == "{.python}" and innermost == "challenge" and challenge is not None
                    and BLANK in block.text)
@@ -376,13 +316,6 @@ def build_cells(episode: Episode, kind: str, nbformat):
     return cells
 
 
-def _add_checker(challenge, stub, code):
-    lines = _checker_lines(stub, challenge["solution"])
-    if lines:
-        code("# Check your answer: run this after your code above\n" + "\n".join(lines),
-             tags=["raises-exception"])
-
-
 def build_notebook(episode: Path, kind: str):
     import nbformat
 
@@ -397,77 +330,6 @@ def build_notebook(episode: Path, kind: str):
 # ---------------------------------------------------------------- execution
 
 
-def kernel_environment(full: bool) -> dict:
-    env = dict(os.environ, COLUMNS="80", TF_CPP_MIN_LOG_LEVEL="2", CIFAR_CNN_QUICK="0" if full else "1")
-    env.pop("MPLBACKEND", None)
-    return env
-
-
-def strip_tensorflow_noise(nb) -> None:
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                output["text"] = _TF_NOISE.sub("", output["text"])
-                if not output["text"].strip():
-                    continue
-            kept.append(output)
-        cell["outputs"] = kept
-
-
-def _peak_rss_mb(pid: int) -> float | None:
-    """The kernel process's peak resident memory (VmHWM), from /proc (Linux)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) / 1024 if match else None
-
-
-def execute(nb, folder: Path, full: bool) -> dict:
-    """Run the notebook in a fresh kernel started in ``folder``; return its wall time and
-    the kernel's peak memory."""
-    from nbclient import NotebookClient
-
-    saved = dict(os.environ)
-    env = kernel_environment(full)  # computed before the clear: it extends the current environment
-    peak = {"mb": None}
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
-
-    def sample(**_):
-        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
-        if pid:
-            value = _peak_rss_mb(pid)
-            if value is not None:
-                peak["mb"] = max(peak["mb"] or 0, value)
-
-    client.on_cell_executed = sample
-    os.environ.clear()
-    os.environ.update(env)  # the kernel inherits this environment
-    start = time.perf_counter()
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    seconds = time.perf_counter() - start
-    strip_tensorflow_noise(nb)
-    return {"seconds": seconds, "peak_mb": peak["mb"]}
-
-
-def write_atomic(nb, path: Path) -> None:
-    import nbformat
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial.ipynb")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
-
-
 def forget_saved_models(full: bool) -> None:
     """Episode 5 saves its models for episodes 7 and 8 (in models/ next to the notebook);
     a file left by an older version of the lesson would give outputs this build did not
@@ -476,13 +338,6 @@ def forget_saved_models(full: bool) -> None:
         for path in folder.glob("*.keras"):
             if path.name.endswith("-quick.keras") != full:
                 path.unlink()
-
-
-def _load_average() -> str:
-    try:
-        return " ".join(f"{value:.1f}" for value in os.getloadavg())
-    except OSError:
-        return "?"
 
 
 def main(argv=None) -> int:
@@ -508,10 +363,10 @@ def main(argv=None) -> int:
             write_atomic(answers, target)
             print(f"wrote {notebook_for(episode).relative_to(ROOT)} and {target.relative_to(ROOT)}")
             continue
-        load_before = _load_average()
+        load_before = load_average()
         result = execute(answers, ANSWERS, args.full)
         write_atomic(answers, target)
-        timings.append((episode.stem, result, load_before, _load_average()))
+        timings.append((episode.stem, result, load_before, load_average()))
         print(f"wrote {notebook_for(episode).relative_to(ROOT)}; executed {target.relative_to(ROOT)}"
               f"{' (full lesson)' if args.full else ''} in {result['seconds']:.0f} s", flush=True)
     if args.time and timings:

@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("episodes", nargs="*", help="episode names (default: all)")
     parser.add_argument("--notebooks", type=Path, default=None,
-                        help="folder of the executed notebooks (default: notebooks/answers/, the answer keys)")
+                        help="folder of the executed notebooks (default: instructors/answer-key/, the answer keys)")
     args = parser.parse_args(argv)
     for episode in episode_paths(args.episodes):
         notebook = notebook_for(episode, "answers")

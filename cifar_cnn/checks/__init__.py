@@ -26,7 +26,8 @@ The modules, one job each:
 - :mod:`.reference` builds and caches the reference networks from :mod:`cifar_cnn.models`;
 - :mod:`.steps` the building episode's step checks, derived from ``create_model_intro()``;
 - :mod:`.networks` the whole-model checks; :mod:`.compile` the compile check;
-- :mod:`.verdict` the :class:`Verdict` and the wrapper that makes a check never raise.
+- :mod:`.verdict` the :class:`Verdict` and the wrapper that makes a check never raise;
+- :mod:`.progress` which checks have passed: the guard of a notebook's reference solutions.
 """
 
 from .compile import check_compile
@@ -46,6 +47,7 @@ from .steps import (
     check_pooling,
     check_second_block,
 )
+from .progress import checked, defined, passed
 from .verdict import Verdict
 
 __all__ = [
@@ -63,4 +65,7 @@ __all__ = [
     "check_model_two_conv",
     "check_model_vgg",
     "check_compile",
+    "passed",
+    "checked",
+    "defined",
 ]

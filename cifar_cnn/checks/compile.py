@@ -55,6 +55,19 @@ def _object_name(value):
     return getattr(value, "__name__", None) or type(value).__name__
 
 
+def _unknown_to_keras(kind, name):
+    """True when ``name`` is a string Keras cannot resolve as a loss or metric: compile
+    accepts it, and only fit stops ("Could not interpret ... identifier")."""
+    if not isinstance(name, str) or name in ("accuracy", "acc", "crossentropy", "ce"):
+        return False  # not a string, or one compile itself resolves
+    import keras
+
+    try:
+        return getattr(keras, kind).get(name) is None
+    except Exception:
+        return True
+
+
 def _squash(name):
     return re.sub(r"[^a-z]", "", str(name).lower())
 
@@ -129,6 +142,8 @@ def _loss_lines(loss, model, one_hot):
     labels = "one-hot rows (load_cifar10(one_hot=True))" if one_hot else "class numbers 0 to 9"
     if kind is None:
         lines = [f'{FAIL} no loss: add loss="{loss_name}"']
+    elif _unknown_to_keras("losses", loss):
+        return [f'{FAIL} Keras has no loss named "{loss}", so training would stop: {fix}'], None
     elif kind == wanted:
         lines = [f"{PASS} loss: {'' if one_hot else 'sparse '}categorical cross-entropy (the labels are {labels})"]
     elif kind in ("sparse", "categorical"):
@@ -177,7 +192,9 @@ def _metric_lines(metrics, loss_kind):
     lines, accuracy = [], False
     for item in items:
         key = _squash(_object_name(item))
-        if key in ("accuracy", "acc") and isinstance(item, str):
+        if _unknown_to_keras("metrics", item):
+            lines.append(f'{FAIL} Keras has no metric named "{item}", so training would stop: {fix}')
+        elif key in ("accuracy", "acc") and isinstance(item, str):
             accuracy = True  # the string: Keras picks the accuracy that fits the loss
         elif key in ("accuracy", "acc"):  # keras.metrics.Accuracy(): exact equality
             lines.append(

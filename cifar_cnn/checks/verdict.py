@@ -8,6 +8,8 @@ import inspect
 import re
 import sys
 
+from . import progress
+
 PASS, FAIL, NOTE = "✓", "✗", "•"
 
 
@@ -70,6 +72,7 @@ def checker(title):
 
     def decorate(body):
         signature = inspect.signature(body)
+        first_name = next(iter(signature.parameters))
 
         @functools.wraps(body)
         def check(*args, **kwargs):
@@ -93,6 +96,8 @@ def checker(title):
                     f"{FAIL} the checker could not read what you passed ({type(error).__name__}: {message}); "
                     "please show this to an instructor"
                 ], ok=False)
+            # what a notebook's reference solution asks before it runs (progress.passed)
+            progress.record(body.__name__.removeprefix("check_"), verdict.ok, args[0] if args else kwargs.get(first_name))
             return verdict._show()
 
         return check

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 PACKAGED_DIR = PACKAGE / "lesson_notebooks"
 LEARNER_DIR = Path("notebooks")  # in the repository
 # The answer key, relative to the repository root: the one place to change if it moves.
-ANSWER_KEY_DIR = Path("notebooks") / "answers"
+ANSWER_KEY_DIR = Path("instructors") / "answer-key"
 PATTERN = "[0-9][0-9]-*.ipynb"
 
 

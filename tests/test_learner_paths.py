@@ -1,0 +1,200 @@
+"""Every path a learner takes through a notebook ends with a working notebook.
+
+A real IPython kernel (jupyter_client, quick mode) runs each learner notebook the way a
+learner does, collapsed cells included (JupyterLab runs a collapsed cell on Shift+Enter):
+
+- ``right``: Shift+Enter through everything, each challenge answered right (the answer is
+  the episode's own solution, see tests/kernel_learner.py);
+- ``blanks``: Run All with the blanks left empty;
+- ``wrong``: a wrong answer at each checked challenge (the first number changed), its
+  check, then the fix, re-running what the check says to re-run, up to the last of them;
+- ``restart``: after the ``right`` path, a kernel restart, a later cell run first (it
+  fails: its names are gone), then Run All Above, that cell and the rest.
+
+(WRONG_ON and RESTART_ON below say which notebooks take the last two.)
+
+Each path must end with no error but the expected ones (a blank's NameError, a wrong
+answer's), every check of the notebook passing, no collapsed reference solution running
+over a right answer, and no checker message about a re-run the learner did not make.
+The kernels share one folder, in episode order, so episode 5's saved models reach 7 and 8.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from kernel_learner import CHECK_CELL, ROOT, Kernel, challenges, is_answer_cell, is_hidden
+
+pytest.importorskip("jupyter_client")
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+# Every notebook takes the right and the blanks path. The two others re-run a whole notebook
+# each (a kernel start alone costs some 6 s of CPU: TensorFlow's import), so they run where
+# they have the most to find, to keep the whole module near 3 CPU minutes: the wrong path
+# where checkers judge the answers (01-03, 07 and 08 have none), the restart on a data
+# notebook and the two whose later cells build on checked answers (05, 07 and 08 train or
+# evaluate models, and their right path already runs every cell).
+WRONG_ON = ("04", "05", "06")
+RESTART_ON = ("02", "04", "06")
+CASES = [(notebook, path) for notebook in NOTEBOOKS for path in ("right", "blanks", "wrong")
+         if path != "wrong" or notebook.stem[:2] in WRONG_ON]
+RERUN = re.compile(r"a cell ran a second time|has been through .* twice|is used 2 times|identical \w+ layers")
+PASSED = re.compile(r'passed\("(\w+)"\)|^check_(\w+)\(', re.M)
+ALL_CORRECT = "✓ all correct"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from cifar_cnn.data import find_data_dir
+
+    if find_data_dir()[0] is None:
+        pytest.skip("the notebooks read CIFAR-10: set CIFAR_CNN_DATA")
+    return tmp_path_factory.mktemp("learner")
+
+
+class Learner:
+    """One notebook, its right answers, and a log of what each cell printed."""
+
+    def __init__(self, path, folder):
+        self.nb = nbformat.read(path, as_version=4)
+        self.cells = [cell for cell in self.nb.cells if cell.cell_type == "code"]
+        found = challenges(ROOT / "episodes" / f"{path.stem}.md")
+        answers = [i for i, cell in enumerate(self.cells) if is_answer_cell(cell)]
+        assert len(answers) == len(found), "one cell to complete per challenge"
+        self.challenge = dict(zip(answers, found))
+        self.steps = {a or b for cell in self.cells for a, b in PASSED.findall(cell.source)}
+        self.kernel = Kernel(folder)
+        self.log = []  # (cell index, printed, error)
+
+    def source(self, index, answers):
+        if answers and index in self.challenge:
+            return self.challenge[index].right()
+        return self.cells[index].source
+
+    def run(self, index, source=None, answers=True, expect_error=False):
+        code = self.source(index, answers) if source is None else source
+        printed, error, traceback = self.kernel.run(code)
+        self.log.append((index, printed, error))
+        if not expect_error:
+            assert error is None, f"cell {index} failed:\n{code}\n{error}\n{printed[-2000:]}"
+        assert "tf.function retracing" not in printed, f"cell {index}: TensorFlow's retracing warning\n{code}"
+        return printed, error, traceback
+
+    def is_check(self, index):
+        return index < len(self.cells) and self.cells[index].source.startswith(CHECK_CELL)
+
+    def finish(self, rerun_allowed=False):
+        """Every step of the notebook passed at the end; no re-run reported."""
+        printed, _, _ = self.kernel.run(
+            "from cifar_cnn.checks import progress\nprint(sorted(s for s, ok in progress._last.items() if ok))")
+        passed = set(eval(printed))  # noqa: S307 - a list of step names the kernel printed
+        assert self.steps <= passed, f"checks not passing at the end: {sorted(self.steps - passed)}"
+        if not rerun_allowed:
+            reruns = [(i, p) for i, p, _ in self.log if RERUN.search(p)]
+            assert not reruns, f"a checker reported a re-run nobody made: {reruns[0]}"
+        errors = sum(1 for _, _, error in self.log if error)
+        print(f"\n{len(self.log)} cells run, {errors} expected errors, checks passing: {sorted(self.steps)}")
+        return len(self.log)
+
+    def close(self):
+        self.kernel.close()
+
+
+def right_path(learner, start=0):
+    for index in range(start, len(learner.cells)):
+        printed, _, _ = learner.run(index)
+        if is_hidden(learner.cells[index]):
+            assert printed == "", f"a reference solution ran over a right answer:\n{learner.cells[index].source}"
+        if learner.is_check(index) or (index in learner.challenge and "check_" in learner.cells[index].source):
+            assert ALL_CORRECT in printed, printed
+
+
+def blanks_path(learner):
+    for index, cell in enumerate(learner.cells):
+        allowed = "raises-exception" in cell.metadata.get("tags", [])
+        learner.run(index, answers=False, expect_error=allowed)
+
+
+def restart_path(learner):
+    """After ``right_path``: restart, run a later cell, then Run All Above and the rest."""
+    learner.kernel.restart()
+    middle = len(learner.cells) // 2
+    later = next(i for i in range(middle, len(learner.cells))
+                 if not is_hidden(learner.cells[i]) and i not in learner.challenge and not learner.is_check(i))
+    _, error, traceback = learner.run(later, expect_error=True)
+    assert error and error.startswith("NameError"), f"cell {later} after a restart: {error}"
+    learner.log.clear()  # what the checks say from here on counts
+    for index in range(later):  # Run All Above, with the learner's answers in their cells
+        learner.run(index)
+    right_path(learner, start=later)
+    return "Run All Above" in "".join(traceback)
+
+
+def wrong_path(learner):
+    """A wrong answer, its verdict, the fix and the checker's advice; the rest right."""
+    done = set()
+    checked = [i for i, c in learner.challenge.items() if c.checks or "check_" in (c.stub or "")]
+    targets = [i for i in (checked or sorted(learner.challenge)[:1]) if learner.challenge[i].wrongs()]
+    assert targets, "a challenge to get wrong"
+    chain_start = next((i for i in sorted(learner.challenge) if "keras.Input(" in learner.challenge[i].right()), 0)
+    caught = 0
+    # up to the last wrong answer's collapsed solution: from there on the state is the right
+    # path's (each fix ends with "all correct"), which runs the rest already
+    end = max(targets) + 1
+    while end < len(learner.cells) and (learner.is_check(end) or is_hidden(learner.cells[end])):
+        end += 1
+    for index in range(end):
+        if index in done:
+            continue
+        if index not in targets:
+            learner.run(index)
+            continue
+        check_after = learner.is_check(index + 1)
+        verdict_cell = index + 1 if check_after else index
+        has_check = check_after or "check_" in learner.cells[index].source
+        for wrong in learner.challenge[index].wrongs()[:4]:  # until the checker objects
+            printed, _, _ = learner.run(index, source=wrong, expect_error=True)
+            if check_after:
+                printed, _, _ = learner.run(verdict_cell, expect_error=True)
+            if not has_check or ALL_CORRECT not in printed:
+                break
+        # a change the checker only notes (a model's name) is not wrong: the next is tried
+        caught += has_check and ALL_CORRECT not in printed
+        printed, _, _ = learner.run(index)  # the fix
+        if check_after:
+            printed, _, _ = learner.run(verdict_cell)
+        if "run the cells again from keras.Input on" in printed:  # the checker's advice, followed
+            for again in range(chain_start, verdict_cell + 1):
+                printed, _, _ = learner.run(again)
+        if has_check:
+            assert ALL_CORRECT in printed, printed
+        done.add(verdict_cell)
+    assert caught or not checked, "the checkers caught none of the wrong answers"
+    return caught if checked else len(targets)
+
+
+@pytest.mark.parametrize("notebook, path", CASES, ids=[f"{n.stem}-{p}" for n, p in CASES])
+def test_a_learner_path_ends_with_a_working_notebook(notebook, path, folder, record_property):
+    learner = Learner(notebook, folder)
+    try:
+        if path == "right":
+            right_path(learner)
+            learner.finish()
+            if notebook.stem[:2] in RESTART_ON:  # then the restart path, in the same kernel
+                hint = restart_path(learner)
+                print(f"restart: the first cell's error names Run All Above: {hint}")
+                learner.finish()
+                record_property("restart_hint", hint)
+        elif path == "blanks":
+            blanks_path(learner)
+            learner.finish()
+        else:
+            wrong = wrong_path(learner)
+            print(f"wrong answers run then fixed: {wrong} (caught by a checker, where there is one)")
+            learner.finish(rerun_allowed=True)
+            record_property("wrong_answers", wrong)
+    finally:
+        learner.close()
