@@ -82,8 +82,12 @@ _TRUST_HINT = (
 
 
 def _damaged(path, reason):
+    # Both parts bounded, so the line stays under 300 characters whatever the file holds.
+    reason = str(reason)
+    if len(reason) > 80:
+        reason = reason[:77] + "..."
     return ModelFileError(
-        f"cannot load the model file {shown_path(path)}: {reason}. Save the model again "
+        f"cannot load the model file {shown_path(path, 100)}: {reason}. Save the model again "
         "(cifar_cnn.save_model) or get a fresh copy of the file."
     )
 

@@ -287,12 +287,14 @@ def symlink_readme(folder, size):
 
 def deep_subfolder(folder, size):
     data = write_cifar_folder(folder, n_per_batch=2, n_test=2)
-    deep = os.fsencode(data)
-    os.chdir(deep)
-    for _ in range(1_100 * size):
-        os.mkdir(b"d")
-        os.chdir(b"d")
-    os.chdir(os.fsencode(folder))
+    here = os.getcwd()  # put back afterwards: the tests' relative paths (nbval's) need it
+    try:
+        os.chdir(os.fsencode(data))
+        for _ in range(1_100 * size):
+            os.mkdir(b"d")
+            os.chdir(b"d")
+    finally:
+        os.chdir(here)
     return data
 
 
