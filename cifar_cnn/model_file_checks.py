@@ -86,7 +86,8 @@ def _ints(values) -> list[int] | None:
 
 
 def _layer_weights(kind: str, config: dict, input_shape: list) -> int:
-    """Weights one layer declares, from its configuration and input shape (0 if unknown)."""
+    """Weights one layer declares, from its configuration and input shape (an upper bound
+    for layer types it does not know)."""
     last = input_shape[-1] if input_shape and isinstance(input_shape[-1], int) else 0
     def number(key):
         value = config.get(key)
@@ -105,7 +106,14 @@ def _layer_weights(kind: str, config: dict, input_shape: list) -> int:
         return number("input_dim") * number("output_dim")
     if kind in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
         return 4 * last
-    return 0
+    # Any other layer with a size (recurrent layers, attention, layers from elsewhere): bounded
+    # as generously as an LSTM, four gates on the input and on itself, so no size slips by.
+    size = max(number(key) for key in _SIZE_KEYS)
+    return 4 * size * (last + size + 1)
+
+
+# The configuration keys that set a layer's width, for the layers sized generically.
+_SIZE_KEYS = ("units", "filters", "output_dim", "key_dim", "value_dim", "num_heads", "latent_dim")
 
 
 def declared_weight_bytes(config) -> int:

@@ -202,6 +202,14 @@ def model_declares_big_weights(folder, size):
     return _keras_file(folder, _dense_config(8000 * size, 8000))
 
 
+def model_declares_big_recurrent_layer(folder, size):
+    config = _dense_config(8000 * size, 8000)
+    layer = config["config"]["layers"][1]
+    layer["class_name"], layer["build_config"]["input_shape"] = "LSTM", [None, 4, 8000]
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 4, 8000]
+    return _keras_file(folder, config)
+
+
 def model_declares_over_cap(folder, size):
     return _keras_file(folder, _dense_config(16_000 * size, 16_000))
 
@@ -332,6 +340,8 @@ CASES = [
     Case("shape larger than its bytes", "declared sizes", shape_larger_than_bytes, "read_batch(path)"),
     Case("6 GB sparse batch", "declared sizes", sparse_batch, "read_batch(path)"),
     Case("model declaring Dense(8000) with 1 kB of weights", "declared sizes", model_declares_big_weights,
+         "load_model(path)", SHARING, ("ModelFileError",)),
+    Case("model declaring LSTM(8000) with 1 kB of weights", "declared sizes", model_declares_big_recurrent_layer,
          "load_model(path)", SHARING, ("ModelFileError",)),
     Case("model declaring weights over the cap", "declared sizes", model_declares_over_cap,
          "load_model(path)", SHARING, ("ModelFileError",)),
