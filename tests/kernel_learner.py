@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_notebooks as builder  # noqa: E402
+from solution_cells import checker_lines  # noqa: E402
 
 CHECK_CELL = "# Check your answer"
 YOUR_ANSWER = "# Your answer here"
@@ -60,8 +61,8 @@ class Challenge:
         return numbers + strings
 
 
-def challenges(episode: Path) -> list[Challenge]:
-    """The challenges that give the learner a cell to complete, in the notebook's order."""
+def solution_code(episode):
+    """The parsed episode and, per challenge, its stub (or None) and its solution's python blocks."""
     parsed = builder.parse_episode(episode.read_text(encoding="utf-8"))
     found, current = [], None
     for block in parsed.blocks:
@@ -73,7 +74,13 @@ def challenges(episode: Path) -> list[Challenge]:
                 current["solution"].append(block.text)
             elif block.lang == "{.python}" and builder.BLANK in block.text and "solution" not in block.divs:
                 current["stub"] = block.text
-    return [Challenge(c["stub"], c["solution"], builder._checker_lines(c["stub"], c["solution"]))
+    return parsed, found
+
+
+def challenges(episode: Path) -> list[Challenge]:
+    """The challenges that give the learner a cell to complete, in the notebook's order."""
+    _, found = solution_code(episode)
+    return [Challenge(c["stub"], c["solution"], checker_lines(c["stub"], c["solution"]))
             for c in found if c["stub"] is not None or c["solution"]]
 
 

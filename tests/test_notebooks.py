@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_notebooks as builder  # noqa: E402
+from kernel_learner import solution_code  # noqa: E402
 
 EPISODES = sorted((ROOT / "episodes").glob("[0-9][0-9]-*.md"))
 REBUILD = "regenerate it: python tools/build_notebooks.py {name}"
@@ -93,22 +94,6 @@ def test_learner_notebook_reads_as_a_notebook(episode):
             assert not re.search(r"^>?\s*:{3,}", cell.source, re.M), "Carpentries div fences are rendered"
             assert "```output" not in cell.source, "the episode's output blocks belong to the website"
             assert "{alt=" not in cell.source
-
-
-def solution_code(episode):
-    """Per challenge: the stub (or None) and the solution's python blocks."""
-    parsed = builder.parse_episode(episode.read_text(encoding="utf-8"))
-    challenges, current = [], None
-    for block in parsed.blocks:
-        if block.kind == "open" and block.divs[-1] == "challenge":
-            current = {"stub": None, "solution": []}
-            challenges.append(current)
-        elif block.kind == "code" and current is not None and "challenge" in block.divs:
-            if "solution" in block.divs and block.lang == "python":
-                current["solution"].append(block.text)
-            elif block.lang == "{.python}" and builder.BLANK in block.text and "solution" not in block.divs:
-                current["stub"] = block.text
-    return parsed, challenges
 
 
 @pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.stem)

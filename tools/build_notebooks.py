@@ -42,7 +42,6 @@ from pathlib import Path
 from episode_parse import Block, Episode, parse_episode  # noqa: F401
 from notebook_run import execute, kernel_environment, load_average, strip_tensorflow_noise, write_atomic  # noqa: F401
 from solution_cells import add_checker as _add_checker
-from solution_cells import checker_lines as _checker_lines  # noqa: F401
 from solution_cells import defined_names as _defined_names
 from solution_cells import guarded_solution as _guarded_solution
 
