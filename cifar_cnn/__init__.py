@@ -70,7 +70,7 @@ _EXPORTS = {
         ],
         "cifar_cnn.checks",
     ),
-    "friendly_errors": "cifar_cnn.friendly",
+    "friendly_errors": "cifar_cnn.workshop.friendly",
     **dict.fromkeys(["gradient_norms", "gradient_flow", "conv_layers"], "cifar_cnn.gradients"),
 }
 
@@ -169,7 +169,7 @@ if TYPE_CHECKING:  # static imports for editors and type checkers; never run
         check_pooling,
         check_second_block,
     )
-    from .friendly import (
+    from .workshop.friendly import (
         friendly_errors,
     )
     from .gradients import (

@@ -108,7 +108,7 @@ def split_data(data):
     )
 
 
-def check_arrays(model, x, y, what):
+def require_arrays(model, x, y, what):
     """Fail early, in the lesson's terms, when images or labels do not fit the model."""
     if x is None or y is None:
         raise ValueError(f"{what} images and labels are both needed")
@@ -146,7 +146,7 @@ def check_arrays(model, x, y, what):
     return x, y
 
 
-def _check_loss_matches(model, y):
+def _require_loss_matches(model, y):
     """Sparse loss needs integer labels; categorical loss needs one-hot rows."""
     loss = getattr(model, "loss", None)
     name = loss if isinstance(loss, str) else getattr(loss, "name", "") or ""
@@ -215,14 +215,14 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
         if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     x_train, y_train, x_val, y_val = split_data(data)
-    x_train, y_train = check_arrays(model, x_train, y_train, "training")
+    x_train, y_train = require_arrays(model, x_train, y_train, "training")
     validation = None
     if x_val is not None and len(x_val):
-        validation = check_arrays(model, x_val, y_val, "validation")
+        validation = require_arrays(model, x_val, y_val, "validation")
     if not model.compiled:
         one_hot = y_train.ndim == 2
         compile_model(model, loss="categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy")
-    _check_loss_matches(model, y_train)
+    _require_loss_matches(model, y_train)
     if seed is not None:
         set_seed(seed)
     import keras
@@ -294,8 +294,8 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     """
     if not getattr(model, "compiled", False):
         raise ValueError("the model is not compiled: call compile_model(model) or train it first")
-    x, y = check_arrays(model, x, y, "evaluation")
-    _check_loss_matches(model, y)
+    x, y = require_arrays(model, x, y, "evaluation")
+    _require_loss_matches(model, y)
     import keras
 
     with reset_on_failure(model):

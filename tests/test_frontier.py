@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cifar_cnn.frontier import BENCHMARK_IMAGES_PER_SECOND, RUNS, best_within
+from cifar_cnn.workshop.frontier_runs import BENCHMARK_IMAGES_PER_SECOND, RUNS, best_within
 
 FRONTIER_JSON = Path(__file__).resolve().parent.parent / "docs" / "frontier.json"
 
@@ -32,7 +32,7 @@ def test_minutes_must_be_positive(minutes):
 
 
 def test_the_stored_end_points_are_the_figures():
-    """cifar_cnn.frontier.RUNS are the stars of fig/frontier.png (benchmarks/frontier.py)."""
+    """cifar_cnn.workshop.frontier_runs.RUNS are the stars of fig/frontier.png (benchmarks/frontier.py)."""
     stars = {name.split(" ")[0].removeprefix("create_model_"): curve["test"]
              for name, curve in json.loads(FRONTIER_JSON.read_text())["curves"].items()}
     assert set(stars) == {run.model for run in RUNS}

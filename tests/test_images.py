@@ -1,9 +1,9 @@
-"""The one pixel rule (cifar_cnn.images): uint8 0-255 or float 0-1, else a message with the fix."""
+"""The one pixel rule (cifar_cnn.pixels): uint8 0-255 or float 0-1, else a message with the fix."""
 
 import numpy as np
 import pytest
 
-from cifar_cnn.images import to_unit_range
+from cifar_cnn.pixels import to_unit_range
 
 
 def test_uint8_is_scaled_and_floats_in_0_1_are_kept():

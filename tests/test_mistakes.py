@@ -4,7 +4,7 @@ Every entry builds the learner's wrong code with real Keras and asserts that the
 or the friendly error names the real fix. For the checker's verdicts the test then does
 what the verdict says, literally (``learner.follow``: edit the cells as the sentences
 say, re-run only what they say to re-run) and asserts that the check then passes. For
-Keras's errors it asserts the explanation (``cifar_cnn.friendly.explain``) names the fix
+Keras's errors it asserts the explanation (``cifar_cnn.workshop.friendly.explain``) names the fix
 and that the code with that fix runs.
 """
 

@@ -1,4 +1,4 @@
-"""Figures of convolution (cifar_cnn.plots.convolution): by hand, feature maps, filters.
+"""Figures of convolution (cifar_cnn.plots.conv_figures): by hand, feature maps, filters.
 
 Only small seeded synthetic arrays are used; no data set is needed.
 """

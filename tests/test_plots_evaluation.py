@@ -1,4 +1,4 @@
-"""The confusion-matrix figure (cifar_cnn.plots.evaluation)."""
+"""The confusion-matrix figure (cifar_cnn.plots.confusion)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Figures of images (cifar_cnn.plots.images): the data grid, predictions, augmentation.
+"""Figures of images (cifar_cnn.plots.gallery): the data grid, predictions, augmentation.
 
 Only small seeded synthetic arrays are used; no data set is needed.
 """

@@ -1,4 +1,4 @@
-"""Figures of training (cifar_cnn.plots.training): learning curves and gradient flow."""
+"""Figures of training (cifar_cnn.plots.history): learning curves and gradient flow."""
 
 import numpy as np
 import pytest

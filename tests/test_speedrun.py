@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cifar_cnn import set_seed
-from cifar_cnn.speedrun import create_model_speedrun, evaluate_speedrun, train_speedrun, whitening_filters
+from cifar_cnn.recipes.speedrun_recipe import create_model_speedrun, evaluate_speedrun, train_speedrun, whitening_filters
 
 
 def images(n, seed=0):

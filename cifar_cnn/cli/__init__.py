@@ -100,7 +100,7 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     except (CliError, DataError, ValueError, FileNotFoundError, PermissionError) as error:
         print(f"cifar-cnn: error: {one_line(error)}", file=sys.stderr)
-        from ..friendly import explain
+        from ..workshop.friendly import explain
 
         hint = explain(error)  # a known Keras mistake: what it means and the fix
         if hint:

@@ -16,7 +16,7 @@ __all__ = [
 
 def cmd_plan(args):
     quiet_tensorflow()
-    from ..planning import plan_training
+    from ..workshop.planning import plan_training
 
     if not args.json:
         print(f"Measuring this machine for about {args.seconds:g} s ...", flush=True)
@@ -30,7 +30,7 @@ def cmd_plan(args):
 
 def cmd_figures(args):
     quiet_tensorflow()
-    from ..figures import make_figures
+    from ..workshop.figures import make_figures
 
     started = time.perf_counter()
     from ..lesson import EPOCHS
@@ -48,9 +48,9 @@ def cmd_doctor(args):
         quiet_tensorflow()
     except Exception:
         pass  # the doctor's Keras check reports why
-    from ..doctor import FAIL, format_result, iter_checks, report_dict, summary_line
+    from ..workshop.doctor import FAIL, format_result, iter_probes, report_dict, summary_line
 
-    checks = iter_checks(args.data_dir, speed=not args.skip_speed)
+    checks = iter_probes(args.data_dir, speed=not args.skip_speed)
     if args.json:
         results = list(checks)
         print(json.dumps(report_dict(results), indent=2))

@@ -21,7 +21,7 @@ from .common import (
     quiet_tensorflow,
 )
 
-__all__ = ["cmd_models", "cmd_summary", "cmd_train", "check_out_folder", "rescue_model", "add_parsers"]
+__all__ = ["cmd_models", "cmd_summary", "cmd_train", "require_out_folder", "rescue_model", "add_parsers"]
 
 
 def cmd_models(args):
@@ -53,7 +53,7 @@ def _artifact_paths(out_dir, model_name):
     return out_dir / f"{model_name}.keras", out_dir / f"{model_name}_history.png", out_dir / f"{model_name}_history.json"
 
 
-def check_out_folder(out):
+def require_out_folder(out):
     """Make sure the model can be saved to the folder `out`, before a long training run."""
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
@@ -97,7 +97,7 @@ def _after_the_model(path, error, *saved):
 # Models trained with their own recipe rather than train(): trainer, epochs, batch size.
 RECIPES = {
     "fast": ("train_fast", 15, 128),
-    "speedrun": ("train_speedrun", 10, 256),  # cifar_cnn.speedrun; not one of `cifar-cnn models`
+    "speedrun": ("train_speedrun", 10, 256),  # cifar_cnn.recipes.speedrun_recipe; not one of `cifar-cnn models`
 }
 
 
@@ -111,7 +111,7 @@ def _model_and_trainer(name):
     except ValueError as e:
         if str(name).strip().lower() not in ("speedrun", "create_model_speedrun"):
             raise ValueError(f"{e}, or speedrun") from None
-        from .. import speedrun
+        from ..recipes import speedrun_recipe as speedrun
 
         return speedrun.create_model_speedrun, speedrun.train_speedrun, "speedrun"
     key = factory.__name__.removeprefix("create_model_")  # the name get_factory understood
@@ -123,7 +123,7 @@ def _model_and_trainer(name):
 def cmd_train(args):
     quiet_tensorflow()
     factory, fit, recipe = _model_and_trainer(args.model)  # unknown names fail before any data is read
-    check_out_folder(args.out)  # a bad --out fails now, not after the training
+    require_out_folder(args.out)  # a bad --out fails now, not after the training
     from .._files import atomic_path
     from ..data import find_data_dir, load_cifar10
     from ..plots import plot_history
@@ -168,7 +168,7 @@ def cmd_train(args):
     # Saved first: the test images are read from disk only now, and a data folder that
     # changed during training must not cost the trained model.
     if recipe == "speedrun":  # its test score averages each image with its mirror image
-        from ..speedrun import evaluate_speedrun
+        from ..recipes.speedrun_recipe import evaluate_speedrun
 
         scores = {"loss": None, **evaluate_speedrun(model, data.x_test, data.y_test)}
     else:
@@ -219,7 +219,7 @@ def add_parsers(commands):
 
     p = commands.add_parser("train", help="train a model, score it once on the test set (a final score) and save it")
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or speedrun "
-                   "(the speed-run recipe, cifar_cnn.speedrun)")
+                   "(the speed-run recipe, cifar_cnn.recipes.speedrun_recipe)")
     p.add_argument("--epochs", type=epochs_type, default=None,
                    help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15; speedrun: 10)")
     p.add_argument("--batch-size", type=batch_size_type, default=None,

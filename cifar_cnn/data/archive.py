@@ -92,7 +92,7 @@ def _wanted(name: str) -> bool:
     return len(parts) == 2 and parts[0] == FOLDER_NAME and parts[1] in _ARCHIVE_FILES
 
 
-def _check_member(name: str, data: bytes) -> None:
+def _verify_member(name: str, data: bytes) -> None:
     base = PurePosixPath(name).name
     if base in REQUIRED_FILES:
         try:
@@ -105,7 +105,7 @@ def _archive_error(archive: Path, problem) -> DataError:
     return DataError(f"The archive {shown_path(archive)} {problem}. Get a fresh copy of the archive.")
 
 
-def check_archive_size(archive: Path) -> None:
+def require_archive_size(archive: Path) -> None:
     """Refuse an archive far larger than CIFAR-10 (e.g. a 100 GB sparse file) before hashing it."""
     try:
         size = archive.stat().st_size
@@ -120,7 +120,7 @@ def check_archive_size(archive: Path) -> None:
 def _extract_checked(archive: Path, into: Path) -> None:
     """Check the whole archive in one bounded pass, then extract it into `into`, or raise DataError."""
     try:
-        members, top_level = scan(archive, _wanted, _check_member)
+        members, top_level = scan(archive, _wanted, _verify_member)
     except InvalidFile as e:
         raise _archive_error(archive, e) from None
     found = {PurePosixPath(m.name).name for m in members}
@@ -201,7 +201,7 @@ def install_archive(
         return destination
     if not archive.is_file():
         raise DataError(f"The archive {shown_path(archive)} does not exist or is not a file.")
-    check_archive_size(archive)
+    require_archive_size(archive)
     if sha256 is not None:
         actual = sha256_of(archive)
         if actual != sha256.lower():

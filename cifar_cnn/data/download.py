@@ -24,7 +24,7 @@ from .batches import validate_folder
 from .constants import FOLDER_NAME
 from .errors import DataError, DataNotFoundError, how_to_provide
 from .locate import resolve_data_home, find_in
-from ..validation import check_flag
+from ..validation import require_flag
 
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -103,7 +103,7 @@ def download_cifar10(
         The download arrived with the wrong checksum (it is deleted), or the
         data in the cache is damaged.
     """
-    progress = check_flag("progress", progress)
+    progress = require_flag("progress", progress)
     data_home = resolve_data_home(data_home)
     existing = find_in(data_home)
     if existing is None and (data_home / FOLDER_NAME).exists():

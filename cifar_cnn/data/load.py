@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..lesson import SEED
-from ..validation import check_count, check_flag
+from ..validation import require_count, require_flag
 from .batches import read_batch, read_class_names, read_training_batches, require_complete
 from .constants import TEST_FILE
 from .constants import ENV_VAR
@@ -78,14 +78,14 @@ class CIFAR10:
         )
 
 
-def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
+def _verify_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     """Check load_cifar10's arguments before any disk access; return the dtype."""
     if n_train is not None:
-        check_count("n_train", n_train)
-    check_count("n_val", n_val, minimum=0)
+        require_count("n_train", n_train)
+    require_count("n_val", n_val, minimum=0)
     if n_test is not None:
-        check_count("n_test", n_test)
-    check_count("seed", seed, minimum=0)
+        require_count("n_test", n_test)
+    require_count("seed", seed, minimum=0)
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -98,7 +98,7 @@ def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     return dt
 
 
-def _check_sizes(n_available: int, n_test_available: int, n_train, n_val, n_test) -> None:
+def _verify_sizes(n_available: int, n_test_available: int, n_train, n_val, n_test) -> None:
     """Check the requested sizes against the images there are."""
     if n_val >= n_available:
         raise ValueError(
@@ -252,9 +252,9 @@ def load_cifar10(
     DataError
         Damaged data; the message names the file and the fix.
     """
-    one_hot = check_flag("one_hot", one_hot)
-    download_if_missing = check_flag("download_if_missing", download_if_missing)
-    out_dtype = _check_arguments(n_train, n_val, n_test, seed, dtype)
+    one_hot = require_flag("one_hot", one_hot)
+    download_if_missing = require_flag("download_if_missing", download_if_missing)
+    out_dtype = _verify_arguments(n_train, n_val, n_test, seed, dtype)
     folder = _locate(data_dir, data_home, download_if_missing)
     require_complete(folder)
     class_names = read_class_names(folder)
@@ -262,7 +262,7 @@ def load_cifar10(
     # The test file is read here for its labels (sizes, stratified subsets); its images
     # are dropped and read again only when data.x_test is first used.
     y_test = read_batch(folder / TEST_FILE)[1]
-    _check_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
+    _verify_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
     train, val = split_train_val(y_all, n_train, n_val, seed)
     test = np.arange(len(y_test)) if n_test is None else stratified_indices(y_test, n_test, seed)
     n_classes = len(class_names)

@@ -23,7 +23,7 @@ import tarfile
 from pathlib import Path
 
 from .._files import atomic_path, remove_stale_partials
-from .archive import check_archive_size, sha256_of, install_archive
+from .archive import require_archive_size, sha256_of, install_archive
 from .batches import parse_batch, parse_meta, read_bytes, require_complete
 from .constants import FOLDER_NAME, META_FILE
 from .download import OFFICIAL_SHA256
@@ -257,7 +257,7 @@ def install_packed(
     elif checksum_file.is_file():
         expected = read_sha256_file(checksum_file)
         how = f"SHA-256 matches {checksum_file.name}"
-    check_archive_size(archive)  # before hashing: a 100 GB sparse file is not read
+    require_archive_size(archive)  # before hashing: a 100 GB sparse file is not read
     actual = sha256_of(archive)
     if expected is None:
         if actual == OFFICIAL_SHA256:

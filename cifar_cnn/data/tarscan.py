@@ -109,7 +109,7 @@ def _number(field: bytes) -> int:
     return int(text, 8)
 
 
-def _check_header(block: bytes) -> None:
+def _verify_header(block: bytes) -> None:
     stored = _number(block[148:156])
     if stored != sum(block[:148]) + 8 * 32 + sum(block[156:]):
         raise InvalidFile("is corrupt (a tar header whose checksum does not match)")
@@ -158,7 +158,7 @@ def scan(path: Path, wanted: Callable[[str], bool], check: Callable[[str, bytes]
                 raise InvalidFile("is truncated or corrupt (it ends without the tar end marker)")
             if block == bytes(BLOCK):
                 break
-            _check_header(block)
+            _verify_header(block)
             kind = block[156:157]
             size = _number(block[124:136])
             count += 1

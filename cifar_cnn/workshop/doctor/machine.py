@@ -7,10 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..memory import free_memory_warning
-from .result import OK, WARN, CheckResult
+from ..memory_needs import free_memory_warning
+from .probe_result import OK, WARN, ProbeResult
 
-__all__ = ["GB", "MIN_FREE_DISK", "MIN_MEMORY", "check_disk", "memory_bytes", "check_memory"]
+__all__ = ["GB", "MIN_FREE_DISK", "MIN_MEMORY", "probe_disk", "memory_bytes", "probe_memory"]
 
 GB = 10**9
 MIN_FREE_DISK = 1 * GB
@@ -24,23 +24,23 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def check_disk() -> CheckResult:
+def probe_disk() -> ProbeResult:
     """Free space on the drive of the Keras cache, where the data and models go."""
-    from ..data import default_data_home
+    from ...data import default_data_home
 
     home = default_data_home()
     free = shutil.disk_usage(_existing_parent(home)).free
     details = {"free_bytes": free, "path": str(home)}
     message = f"Disk: {free / GB:.1f} GB free on the drive of the Keras cache ({home})"
     if free < MIN_FREE_DISK:
-        return CheckResult(
+        return ProbeResult(
             "disk", WARN, message + f", less than {MIN_FREE_DISK / GB:.0f} GB",
             "free some space: the data needs about 350 MB while it downloads (170 MB once "
             "installed), and each saved model a few MB; or set KERAS_HOME to a folder on "
             "a drive with more space",
             details,
         )
-    return CheckResult("disk", OK, message, "", details)
+    return ProbeResult("disk", OK, message, "", details)
 
 
 def _windows_memory() -> tuple[int, int] | None:
@@ -91,11 +91,11 @@ _LESS_DATA = (
 )
 
 
-def check_memory() -> CheckResult:
+def probe_memory() -> ProbeResult:
     total, available = memory_bytes()
     details = {"total_bytes": total, "available_bytes": available}
     if total is None:
-        return CheckResult(
+        return ProbeResult(
             "memory", WARN, "Memory: could not tell how much this machine has",
             f"make sure it has at least {MIN_MEMORY / GB:.0f} GB", details,
         )
@@ -103,14 +103,14 @@ def check_memory() -> CheckResult:
     if available is not None:
         message += f" ({available / GB:.1f} GB available now)"
     if total < MIN_MEMORY:
-        return CheckResult(
+        return ProbeResult(
             "memory", WARN, message + f", less than the {MIN_MEMORY / GB:.0f} GB the lesson expects",
             _LESS_DATA, details,
         )
     warning = free_memory_warning(available)  # the lesson's measured needs
     if warning is not None:
-        return CheckResult("memory", WARN, f"{message}: {warning}", _LESS_DATA, details)
-    return CheckResult("memory", OK, message, "", details)
+        return ProbeResult("memory", WARN, f"{message}: {warning}", _LESS_DATA, details)
+    return ProbeResult("memory", OK, message, "", details)
 
 
 # ---------------------------------------------------------------- the data

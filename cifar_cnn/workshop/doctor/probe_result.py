@@ -1,16 +1,16 @@
-"""What one doctor check returns: :class:`CheckResult` and its three statuses."""
+"""What one doctor check returns: :class:`ProbeResult` and its three statuses."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["OK", "WARN", "FAIL", "CheckResult", "one_line"]
+__all__ = ["OK", "WARN", "FAIL", "ProbeResult", "one_line"]
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
 
 @dataclass
-class CheckResult:
+class ProbeResult:
     """The outcome of one check."""
 
     name: str  # short and stable, e.g. "python", "data", "speed": for scripts

@@ -1,6 +1,6 @@
 """Run the doctor's checks in order and word the report (``cifar-cnn doctor``, ``--json``).
 
-The checks are looked up in their modules when they run (``machine.check_memory``), so a
+The checks are looked up in their modules when they run (``machine.probe_memory``), so a
 test can replace one with ``monkeypatch.setattr``.
 """
 
@@ -9,50 +9,50 @@ from __future__ import annotations
 import platform
 from typing import Callable, Iterator
 
-from . import data_check, libraries, machine, training_check
-from .result import FAIL, OK, WARN, CheckResult, one_line
+from . import data_probe, libraries, machine, training_probe
+from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
 
-__all__ = ["iter_checks", "run_checks", "format_result", "summary_line", "format_report", "report_dict"]
+__all__ = ["iter_probes", "run_probes", "format_result", "summary_line", "format_report", "report_dict"]
 
 
-def _guarded(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+def _guarded(name: str, check: Callable[[], ProbeResult]) -> ProbeResult:
     """Run one check; a check that crashes becomes a warning, not a traceback."""
     try:
         return check()
     except Exception as e:
-        return CheckResult(
+        return ProbeResult(
             name, WARN, f"The {name} check could not run ({type(e).__name__}: {one_line(e)[:300]})",
             "report this to your instructor with the output of `cifar-cnn doctor`",
         )
 
 
-def _not_run(name: str) -> CheckResult:
-    return CheckResult(
+def _not_run(name: str) -> ProbeResult:
+    return ProbeResult(
         name, FAIL, f"The {name} check was not run: Keras cannot be imported", "fix Keras first (see above)"
     )
 
 
-def iter_checks(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> Iterator[CheckResult]:
+def iter_probes(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> Iterator[ProbeResult]:
     """Run every check in turn, yielding each result as soon as it is known."""
-    yield _guarded("python", libraries.check_python)
-    keras = _guarded("keras", libraries.check_keras)
+    yield _guarded("python", libraries.probe_python)
+    keras = _guarded("keras", libraries.probe_keras)
     yield keras
     keras_imports = "version" in keras.details  # installed and importable, whatever its version
 
     def needs_keras(name, check):
         return _guarded(name, check) if keras_imports else _not_run(name)
 
-    yield needs_keras("backend", libraries.check_backend)
-    for name, check in (("numpy", libraries.check_numpy), ("matplotlib", libraries.check_matplotlib),
-                        ("disk", machine.check_disk), ("memory", machine.check_memory)):
+    yield needs_keras("backend", libraries.probe_backend)
+    for name, check in (("numpy", libraries.probe_numpy), ("matplotlib", libraries.probe_matplotlib),
+                        ("disk", machine.probe_disk), ("memory", machine.probe_memory)):
         yield _guarded(name, check)
-    yield _guarded("data", lambda: data_check.check_data(data_dir))
-    yield needs_keras("model", training_check.check_model)
+    yield _guarded("data", lambda: data_probe.probe_data(data_dir))
+    yield needs_keras("model", training_probe.probe_model)
     if speed:
-        yield needs_keras("speed", lambda: training_check.check_speed(speed_seconds))
+        yield needs_keras("speed", lambda: training_probe.probe_speed(speed_seconds))
 
 
-def run_checks(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> list[CheckResult]:
+def run_probes(data_dir=None, *, speed: bool = True, speed_seconds: float | None = None) -> list[ProbeResult]:
     """Every check, in order: Python and libraries, disk and memory, data, model, speed.
 
     Parameters
@@ -64,14 +64,14 @@ def run_checks(data_dir=None, *, speed: bool = True, speed_seconds: float | None
     speed_seconds : float, optional
         How long to time it (default: what ``cifar-cnn plan`` spends on the lesson's batch size).
     """
-    return list(iter_checks(data_dir, speed=speed, speed_seconds=speed_seconds))
+    return list(iter_probes(data_dir, speed=speed, speed_seconds=speed_seconds))
 
 
 _MARKS = {OK: "✓", WARN: "⚠", FAIL: "✗"}
 _ASCII_MARKS = {OK: "[ok]", WARN: "[warn]", FAIL: "[FAIL]"}
 
 
-def format_result(result: CheckResult, ascii: bool = False) -> str:
+def format_result(result: ProbeResult, ascii: bool = False) -> str:
     """One line: '✓ Python 3.11.7', '✗ CIFAR-10 not found — fix: run ...'."""
     mark = (_ASCII_MARKS if ascii else _MARKS)[result.status]
     dash = "-" if ascii else "—"
@@ -79,7 +79,7 @@ def format_result(result: CheckResult, ascii: bool = False) -> str:
     return f"{line} {dash} fix: {result.fix}" if result.fix else line
 
 
-def summary_line(results: list[CheckResult]) -> str:
+def summary_line(results: list[ProbeResult]) -> str:
     fails = sum(r.status == FAIL for r in results)
     warns = sum(r.status == WARN for r in results)
     if fails:
@@ -92,15 +92,15 @@ def summary_line(results: list[CheckResult]) -> str:
     return "Ready for the lesson."
 
 
-def format_report(results: list[CheckResult], ascii: bool = False) -> str:
+def format_report(results: list[ProbeResult], ascii: bool = False) -> str:
     """Every result on its line, then a summary."""
     lines = [format_result(r, ascii) for r in results]
     return "\n".join([*lines, "", summary_line(results)])
 
 
-def report_dict(results: list[CheckResult]) -> dict:
+def report_dict(results: list[ProbeResult]) -> dict:
     """Everything ``--json`` prints: the results and what machine they come from."""
-    from .. import __version__
+    from ... import __version__
 
     return {
         "ok": all(r.ok for r in results),

@@ -57,7 +57,7 @@ def plot_history(history, metrics=("loss", "accuracy"), title=None) -> Figure:
     return fig
 
 
-def _check_gradient_results(results):
+def _require_gradient_results(results):
     if isinstance(results, dict):
         results = [results]
     if not isinstance(results, (list, tuple)) or not results:
@@ -98,7 +98,7 @@ def plot_gradient_flow(results, title=None) -> Figure:
     title : str, optional
         Figure title.
     """
-    checked = _check_gradient_results(results)
+    checked = _require_gradient_results(results)
     depths = sorted({depth for depth, *_ in checked})
     colours = {depth: f"C{i % 10}" for i, depth in enumerate(depths)}
     fig = Figure(figsize=(8.5, 5), layout="constrained")

@@ -20,8 +20,8 @@ import numbers
 import time
 from dataclasses import dataclass
 
-from . import lesson
-from .validation import is_int
+from .. import lesson
+from ..validation import is_int
 
 __all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "duration", "INTRO_CURVES"]
 
@@ -138,7 +138,7 @@ class Plan:
             f"                 train(model, data, epochs={self.epochs}, batch_size={self.batch_size})",
         ]
         best = self.best_model()
-        if best is not None:  # the measured frontier (cifar_cnn.frontier, fig/frontier.png)
+        if best is not None:  # the measured frontier (cifar_cnn.workshop.frontier_runs, fig/frontier.png)
             lines += [
                 "",
                 f"The most accurate model that fits in {minutes} here: create_model_{best.model}, about "
@@ -148,13 +148,13 @@ class Plan:
         return "\n".join(lines)
 
     def _slowdown(self) -> float:
-        from .frontier import BENCHMARK_IMAGES_PER_SECOND
+        from .frontier_runs import BENCHMARK_IMAGES_PER_SECOND
 
         return BENCHMARK_IMAGES_PER_SECOND / self.speed.train_images_per_second[LESSON_BATCH_SIZE]
 
     def best_model(self):
         """The frontier's most accurate run that fits in the minutes on this machine, or None."""
-        from .frontier import best_within
+        from .frontier_runs import best_within
 
         return best_within(self.minutes, images_per_second=self.speed.train_images_per_second[LESSON_BATCH_SIZE])
 
@@ -202,7 +202,7 @@ def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | No
     """
     import keras
 
-    from .training import train
+    from ..training import train
 
     class Clock(keras.callbacks.Callback):
         def __init__(self):
@@ -257,8 +257,8 @@ def measure_speed(seconds: float | None = None, batch_sizes=(32, 128)) -> Speed:
 
     import numpy as np
 
-    from .models import create_model_intro
-    from .training import compile_model
+    from ..models import create_model_intro
+    from ..training import compile_model
 
     started = time.perf_counter()
     # Its own generator, and no set_seed: a measurement must not reseed the caller's session.

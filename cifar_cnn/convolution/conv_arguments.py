@@ -1,14 +1,14 @@
 """Argument checks of the convolution functions: arrays of numbers, kernels, positions.
 
 The pixel rule for colour images (uint8 0-255 or float 0-1) is the package's one rule,
-:func:`cifar_cnn.images.to_unit_range`.
+:func:`cifar_cnn.pixels.to_unit_range`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..images import to_unit_range
+from ..pixels import to_unit_range
 from ..validation import is_int
 
 __all__ = [
@@ -16,11 +16,11 @@ __all__ = [
     "as_numbers",
     "as_kernel_2d",
     "as_bias",
-    "check_fits",
-    "check_position",
+    "require_fits",
+    "require_position",
     "as_pixels",
-    "check_name",
-    "check_channels",
+    "require_name",
+    "require_channels",
 ]
 
 CHANNEL_MODES = ("grayscale", "per_channel")
@@ -61,7 +61,7 @@ def as_bias(bias) -> float:
     return float(bias)
 
 
-def check_fits(image_rows: int, image_cols: int, kernel_rows: int, kernel_cols: int) -> None:
+def require_fits(image_rows: int, image_cols: int, kernel_rows: int, kernel_cols: int) -> None:
     if image_rows < kernel_rows or image_cols < kernel_cols:
         raise ValueError(
             f"the image ({image_rows}x{image_cols} pixels) is smaller than the kernel "
@@ -71,7 +71,7 @@ def check_fits(image_rows: int, image_cols: int, kernel_rows: int, kernel_cols: 
         )
 
 
-def check_position(name: str, value, image_size: int, kernel_size: int) -> int:
+def require_position(name: str, value, image_size: int, kernel_size: int) -> int:
     word = "rows" if name == "row" else "columns"
     if not is_int(value):
         raise ValueError(f"{name} must be an integer, got {value!r}")
@@ -107,13 +107,13 @@ def as_pixels(images) -> np.ndarray:
     return to_unit_range(images, "images")
 
 
-def check_name(name) -> str:
+def require_name(name) -> str:
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"name must be a non-empty layer name without '/', got {name!r}")
     return name
 
 
-def check_channels(channels) -> str:
+def require_channels(channels) -> str:
     if not isinstance(channels, str) or channels not in CHANNEL_MODES:
         raise ValueError(f"channels must be 'grayscale' or 'per_channel', got {channels!r}")
     return channels

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from ..data import CLASS_NAMES
 from ..evaluation import confusion_matrix
 from .drawing import text_colour
-from .inputs import check_class_names
+from .plot_arguments import require_class_names
 
 __all__ = ["plot_confusion_matrix"]
 
@@ -31,7 +31,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names=CLASS_NAMES, title=None) -
     title : str, optional
         Replaces the first line of the title (the accuracy line stays).
     """
-    class_names = check_class_names(class_names)
+    class_names = require_class_names(class_names)
     k = len(class_names)
     counts = confusion_matrix(y_true, y_pred, num_classes=k)
     totals = counts.sum(axis=1)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import os
 
-from .. import lesson
-from .result import FAIL, OK, WARN, CheckResult, one_line
+from ... import lesson
+from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
 
-__all__ = ["REINSTALL", "check_model", "check_speed"]
+__all__ = ["REINSTALL", "probe_model", "probe_speed"]
 
 
 REINSTALL = (
@@ -25,10 +25,10 @@ def _random_images(n: int, seed: int = lesson.SEED):
     return rng.random((n, 32, 32, 3), dtype=np.float32), rng.integers(0, 10, size=n)
 
 
-def check_model(steps: int = 4) -> CheckResult:
+def probe_model(steps: int = 4) -> ProbeResult:
     """create_model_intro builds, compiles and trains a few steps to a finite loss."""
-    from ..models import create_model_intro
-    from ..training import compile_model
+    from ...models import create_model_intro
+    from ...training import compile_model
 
     batch = 8
     x, y = _random_images(steps * batch)
@@ -37,27 +37,27 @@ def check_model(steps: int = 4) -> CheckResult:
         history = model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         loss = float(history.history["loss"][-1])
     except Exception as e:
-        return CheckResult(
+        return ProbeResult(
             "model", FAIL, f"Building or training a model failed ({type(e).__name__}: {one_line(e)[:300]})",
             REINSTALL,
         )
     if not math.isfinite(loss):
-        return CheckResult(
+        return ProbeResult(
             "model", FAIL, f"A model trained {steps} steps but its loss is {loss}", REINSTALL,
             {"loss": str(loss)},  # NaN is not JSON
         )
-    return CheckResult(
+    return ProbeResult(
         "model", OK,
         f"A model builds and trains (create_model_intro, {steps} steps, loss {loss:.2f})",
         "", {"loss": loss, "params": model.count_params()},
     )
 
 
-def check_speed(seconds: float | None = None, speed=None) -> CheckResult:
+def probe_speed(seconds: float | None = None, speed=None) -> ProbeResult:
     """Measure this machine and predict the lesson's run, as ``cifar-cnn plan`` does.
 
-    The measurement (:func:`cifar_cnn.planning.measure_speed` at the lesson's batch size,
-    about 5 s) and the prediction (:meth:`cifar_cnn.planning.Speed.lesson_seconds`) are the
+    The measurement (:func:`cifar_cnn.workshop.planning.measure_speed` at the lesson's batch size,
+    about 5 s) and the prediction (:meth:`cifar_cnn.workshop.planning.Speed.lesson_seconds`) are the
     planner's own, so the doctor and the planner give the same numbers. ``speed`` takes an
     earlier measurement instead.
     """
@@ -87,7 +87,7 @@ def check_speed(seconds: float | None = None, speed=None) -> CheckResult:
     if epoch > lesson.SLOW_EPOCH_SECONDS:
         quarter = lesson.N_TRAIN // 4
         smaller = speed.run_seconds(quarter, lesson.EPOCHS, lesson.BATCH_SIZE)
-        return CheckResult(
+        return ProbeResult(
             "speed", WARN,
             message + f": slow for a workshop (over {lesson.SLOW_EPOCH_SECONDS} s per epoch)",
             "`cifar-cnn plan --minutes 5` says what fits in 5 minutes here; or train on a quarter "
@@ -96,4 +96,4 @@ def check_speed(seconds: float | None = None, speed=None) -> CheckResult:
             f"{quarter}` (in a notebook: load_cifar10(n_train={quarter})); close other programs",
             details,
         )
-    return CheckResult("speed", OK, message, "", details)
+    return ProbeResult("speed", OK, message, "", details)

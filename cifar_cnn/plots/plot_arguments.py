@@ -2,19 +2,19 @@
 
 Every plot checks its arguments before drawing anything, so a wrong shape or range is
 reported as a one-line message rather than a matplotlib stack trace. The pixel rule
-itself (uint8 0-255 or float 0-1) is :func:`cifar_cnn.images.to_unit_range`.
+itself (uint8 0-255 or float 0-1) is :func:`cifar_cnn.pixels.to_unit_range`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..images import to_unit_range
+from ..pixels import to_unit_range
 
-__all__ = ["check_class_names", "image_batch", "one_image", "one_picture"]
+__all__ = ["require_class_names", "image_batch", "one_image", "one_picture"]
 
 
-def check_class_names(class_names):
+def require_class_names(class_names):
     """The class names as a list of str: one per class, at least two."""
     if isinstance(class_names, str) or not hasattr(class_names, "__len__") or len(class_names) < 2:
         raise ValueError(

@@ -6,9 +6,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..validation import check_count, check_same_length, is_int
+from ..validation import require_count, require_same_length, is_int
 from .drawing import WRONG, add_grid_axes, grid_shape, show, text_colour
-from .inputs import one_image, one_picture
+from .plot_arguments import one_image, one_picture
 
 __all__ = ["plot_convolution", "plot_feature_map_pairs", "plot_feature_maps", "plot_filters"]
 
@@ -150,10 +150,10 @@ def plot_feature_map_pairs(images, feature_maps, titles=None, caption=None) -> F
     feature_maps = [np.asarray(m, dtype=np.float32) for m in feature_maps]
     if not images:
         raise ValueError("pass at least one image and its feature map")
-    check_same_length(images=images, feature_maps=feature_maps)
+    require_same_length(images=images, feature_maps=feature_maps)
     if titles is not None:
         titles = [str(t) for t in titles]
-        check_same_length(images=images, titles=titles)
+        require_same_length(images=images, titles=titles)
     pictures = [one_picture(image, "images") for image in images]
     for index, fmap in enumerate(feature_maps):
         if fmap.ndim == 3 and fmap.shape[-1] == 1:
@@ -212,7 +212,7 @@ def plot_feature_maps(model, image, max_maps=8) -> Figure:
     """
     import keras
 
-    max_maps = check_count("max_maps", max_maps)
+    max_maps = require_count("max_maps", max_maps)
     convs = _conv_layers(model, "plot_feature_maps")
     image = one_image(image)
     expected = tuple(model.input_shape[1:])
@@ -276,7 +276,7 @@ def plot_filters(model, layer=None, ncols=8) -> Figure:
     """
     import keras
 
-    ncols = check_count("ncols", ncols)
+    ncols = require_count("ncols", ncols)
     convs = _conv_layers(model, "plot_filters")
     names = [c.name for c in convs]
     if layer is None:

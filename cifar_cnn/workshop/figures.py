@@ -1,6 +1,6 @@
 """Regenerate every figure of the lesson into ``fig/``, from the lesson's own run.
 
-    cifar-cnn figures                 # or: python -m cifar_cnn.figures
+    cifar-cnn figures                 # or: python -m cifar_cnn.workshop.figures
     cifar-cnn figures --out /tmp/fig --n-train 2000 --epochs 1   # a quick look, not for fig/
 
 Every PNG the episodes show is drawn here by the package's own functions, from the same
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lesson
-from ._files import atomic_path
+from .. import lesson
+from .._files import atomic_path
 
 SEED = lesson.SEED
 NUMBERS_FILE = "figures.json"
@@ -52,7 +52,7 @@ def _names(data, labels):
 
 
 def _data_figures(data, out_dir, numbers):
-    from .plots import plot_augmentation, plot_images
+    from ..plots import plot_augmentation, plot_images
 
     numbers["cifar10_examples"] = {"classes": _names(data, data.y_train[:25])}
     yield _save(plot_images(data.x_train, data.y_train, data.class_names, n=25), out_dir, "cifar10_examples.png")
@@ -61,14 +61,14 @@ def _data_figures(data, out_dir, numbers):
 
 
 def _convolution_figures(edges_data, out_dir, numbers):
-    from .convolution import (
+    from ..convolution import (
         HORIZONTAL_EDGE_KERNEL,
         VERTICAL_LINE_KERNEL,
         cat_horizontal_edges,
         cifar_horizontal_edges,
         conv2d_worked_example,
     )
-    from .plots import plot_convolution, plot_feature_map_pairs
+    from ..plots import plot_convolution, plot_feature_map_pairs
 
     example = conv2d_worked_example()
     yield _save(plot_convolution(example.inputs, VERTICAL_LINE_KERNEL, row=1, col=2), out_dir, "convolution_matrix.png")
@@ -96,16 +96,16 @@ def _convolution_figures(edges_data, out_dir, numbers):
 
 
 def _model_figures(data, out_dir, epochs, batch_size, numbers):
-    from .evaluation import confusion_matrix
-    from .models import create_model_intro
-    from .plots import (
+    from ..evaluation import confusion_matrix
+    from ..models import create_model_intro
+    from ..plots import (
         plot_confusion_matrix,
         plot_feature_maps,
         plot_filters,
         plot_history,
         plot_predictions,
     )
-    from .training import compile_model, set_seed, train
+    from ..training import compile_model, set_seed, train
 
     # episode 5's run: set_seed(42); compile_model(create_model_intro()); train(..., seed=42)
     set_seed(SEED)
@@ -146,8 +146,8 @@ def _model_figures(data, out_dir, epochs, batch_size, numbers):
 
 
 def _gradient_figure(data, out_dir, depths, numbers):
-    from .gradients import gradient_flow
-    from .plots import plot_gradient_flow
+    from ..gradients import gradient_flow
+    from ..plots import plot_gradient_flow
 
     batch = slice(0, GRADIENT_BATCH)
     results = gradient_flow(depths, data.x_train[batch], data.y_train[batch], seed=SEED)
@@ -164,7 +164,7 @@ def make_figures(out_dir="fig", *, data_dir=None, n_train=None, n_test=None, epo
     epochs. Smaller values give a quick look (for tests), not figures for ``fig/``.
     The numbers behind the figures go to ``figures.json`` in ``out_dir``.
     """
-    from .data import load_cifar10
+    from ..data import load_cifar10
 
     out_dir = Path(out_dir)
     # as every episode loads it: load_cifar10() with the lesson's validation split
@@ -191,6 +191,6 @@ def make_figures(out_dir="fig", *, data_dir=None, n_train=None, n_test=None, epo
 
 
 if __name__ == "__main__":
-    from .cli import main
+    from ..cli import main
 
     raise SystemExit(main(["figures", *sys.argv[1:]]))

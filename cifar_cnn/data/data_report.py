@@ -48,7 +48,7 @@ OFFICIAL_MD5 = {
 
 
 @dataclass(frozen=True)
-class FileCheck:
+class FileStatus:
     """The result of checking one file of the CIFAR-10 folder."""
 
     name: str
@@ -65,7 +65,7 @@ class VerifyReport:
     """What :func:`verify` found; ``format()`` makes it readable."""
 
     folder: Path
-    files: list[FileCheck] = field(default_factory=list)
+    files: list[FileStatus] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,15 +113,15 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def _check_file(folder: Path, name: str) -> FileCheck:
+def _verify_file(folder: Path, name: str) -> FileStatus:
     path = folder / name
     if not path.is_file():
-        return FileCheck(name, False, None, None, False, "MISSING")
+        return FileStatus(name, False, None, None, False, "MISSING")
     fix = FOLDER_FIX.format(folder=folder)
     try:
         data = read_bytes(path)
     except InvalidFile as e:
-        return FileCheck(name, False, None, None, False, f"UNREADABLE: the file {e}. fix: {fix_for(path, e)}")
+        return FileStatus(name, False, None, None, False, f"UNREADABLE: the file {e}. fix: {fix_for(path, e)}")
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     official = md5 == OFFICIAL_MD5[name]
     n_images = counts = None
@@ -133,9 +133,9 @@ def _check_file(folder: Path, name: str) -> FileCheck:
             n_images = len(labels)
             counts = tuple(int(c) for c in np.bincount(labels, minlength=len(CLASS_NAMES)))
     except InvalidFile as e:
-        return FileCheck(name, False, None, md5, official, f"CORRUPT: the file {e}. fix: {fix}")
+        return FileStatus(name, False, None, md5, official, f"CORRUPT: the file {e}. fix: {fix}")
     message = "ok" if official else "valid, but not the official file (checksum differs)"
-    return FileCheck(name, True, n_images, md5, official, message, counts)
+    return FileStatus(name, True, n_images, md5, official, message, counts)
 
 
 def _folder_to_verify(folder: Path) -> Path:
@@ -172,7 +172,7 @@ def verify(folder: str | os.PathLike | None = None) -> VerifyReport:
     if not folder.is_dir():
         raise DataError(f"Cannot verify {folder}: it is not a folder.")
     folder = _folder_to_verify(folder)
-    return VerifyReport(folder, [_check_file(folder, name) for name in REQUIRED_FILES])
+    return VerifyReport(folder, [_verify_file(folder, name) for name in REQUIRED_FILES])
 
 
 # --------------------------------------------------------------------- info

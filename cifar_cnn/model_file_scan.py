@@ -30,7 +30,7 @@ _EOCD = b"PK\x05\x06"
 _TOKENS = re.compile(rb'[][{}"\\]')
 
 
-def check_zip_directory(path: Path) -> str | None:
+def scan_zip_directory(path: Path) -> str | None:
     """Why the zip directory is outside the budget (or None), from the file's tail only."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:

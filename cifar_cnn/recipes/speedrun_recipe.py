@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from .validation import check_count, check_flag, check_int_tuple
+from ..validation import require_count, require_flag, require_int_tuple
 
 __all__ = ["create_model_speedrun", "whitening_filters", "train_speedrun", "evaluate_speedrun"]
 
@@ -59,11 +59,11 @@ def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32
     import keras
     from keras import layers
 
-    input_shape = check_int_tuple("input_shape", input_shape)
+    input_shape = require_int_tuple("input_shape", input_shape)
     if len(input_shape) != 3 or min(input_shape[:2]) < 2 ** (len(widths) + 1):
         raise ValueError(f"input_shape must be (height, width, channels) of at least 16x16, got {input_shape!r}")
-    num_classes = check_count("num_classes", num_classes, minimum=2)
-    widths = check_int_tuple("widths", widths)
+    num_classes = require_count("num_classes", num_classes, minimum=2)
+    widths = require_int_tuple("widths", widths)
     if len(widths) != 3:
         raise ValueError(f"widths must be 3 numbers of feature maps such as (32, 64, 128), got {widths!r}")
     for label, value in (("logit_scale", logit_scale), ("weight_decay", weight_decay)):
@@ -205,15 +205,15 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
     """
     import keras
 
-    from .models import require_model
-    from .pipeline import set_steps_per_execution
-    from .training import set_seed, split_data
+    from ..models import require_model
+    from ..pipeline import set_steps_per_execution
+    from ..training import set_seed, split_data
 
     require_model(model, "train_speedrun")
-    epochs = check_count("epochs", epochs)
-    batch_size = check_count("batch_size", batch_size)
-    warmup_epochs = check_count("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs)
-    validation_every = check_count("validation_every", validation_every)
+    epochs = require_count("epochs", epochs)
+    batch_size = require_count("batch_size", batch_size)
+    warmup_epochs = require_count("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs)
+    validation_every = require_count("validation_every", validation_every)
     x_train, y_train, x_val, y_val = split_data(data)
     y_train = np.asarray(y_train).reshape(len(y_train))
     if seed is not None:
@@ -231,7 +231,7 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
-    from .pipeline import MAX_STEPS_PER_EXECUTION, divisor_at_most
+    from ..pipeline import MAX_STEPS_PER_EXECUTION, divisor_at_most
 
     set_steps_per_execution(model, divisor_at_most(steps, MAX_STEPS_PER_EXECUTION))
     validation_data = validation_steps = None
@@ -256,7 +256,7 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
 def evaluate_speedrun(model, x, y, *, batch_size=500, flip=True) -> dict:
     """Accuracy of ``model`` on ``(x, y)``, averaging each image's prediction with its
     mirror image's when ``flip`` (test-time augmentation). Returns ``{"accuracy": ...}``."""
-    flip = check_flag("flip", flip)
+    flip = require_flag("flip", flip)
     x = np.asarray(x)
     y = np.asarray(y).reshape(len(y))
     correct = 0

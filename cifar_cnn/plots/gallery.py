@@ -7,11 +7,11 @@ from matplotlib.figure import Figure
 
 from ..data import CLASS_NAMES
 from ..evaluation import class_numbers
-from ..images import to_unit_range
+from ..pixels import to_unit_range
 from ..lesson import SEED
-from ..validation import check_count, check_same_length
+from ..validation import require_count, require_same_length
 from .drawing import RIGHT, WRONG, add_grid_axes, grid_shape, show
-from .inputs import check_class_names, image_batch
+from .plot_arguments import require_class_names, image_batch
 
 __all__ = ["plot_images", "plot_predictions", "plot_augmentation"]
 
@@ -34,12 +34,12 @@ def plot_images(images, labels, class_names=CLASS_NAMES, n=25, ncols=5, title=No
     title : str, optional
         Figure title.
     """
-    n = check_count("n", n)
-    ncols = check_count("ncols", ncols)
-    class_names = check_class_names(class_names)
+    n = require_count("n", n)
+    ncols = require_count("ncols", ncols)
+    class_names = require_class_names(class_names)
     images = image_batch(images)
     labels = class_numbers(labels, len(class_names))
-    check_same_length(images=images, labels=labels)
+    require_same_length(images=images, labels=labels)
     n = min(n, len(images))
     nrows, ncols = grid_shape(n, ncols)
     fig = Figure(figsize=(1.7 * ncols, 1.85 * nrows + (0.4 if title else 0)), layout="constrained")
@@ -75,9 +75,9 @@ def plot_predictions(images, y_true, probabilities, class_names=CLASS_NAMES, n=1
     title : str, optional
         Replaces the default title ("Predictions: 12 of 16 right").
     """
-    n = check_count("n", n)
-    ncols = check_count("ncols", ncols)
-    class_names = check_class_names(class_names)
+    n = require_count("n", n)
+    ncols = require_count("ncols", ncols)
+    class_names = require_class_names(class_names)
     k = len(class_names)
     images = image_batch(images)
     y_true = class_numbers(y_true, k, "true labels (y_true)")
@@ -94,7 +94,7 @@ def plot_predictions(images, y_true, probabilities, class_names=CLASS_NAMES, n=1
             f"probabilities must lie between 0 and 1, these run from {probabilities.min():.3g} to "
             f"{probabilities.max():.3g}: are they logits? apply a softmax first"
         )
-    check_same_length(images=images, true_labels=y_true, probability_rows=probabilities)
+    require_same_length(images=images, true_labels=y_true, probability_rows=probabilities)
     n = min(n, len(images))
     predicted = probabilities.argmax(axis=1)
 
@@ -158,9 +158,9 @@ def plot_augmentation(images, n_variants=4, seed=SEED, n=4, augmentation=None) -
     """
     import keras
 
-    n_variants = check_count("n_variants", n_variants)
-    n = check_count("n", n)
-    seed = check_count("seed", seed, minimum=0)
+    n_variants = require_count("n_variants", n_variants)
+    n = require_count("n", n)
+    seed = require_count("seed", seed, minimum=0)
     images = np.asarray(images)
     if images.ndim == 3 and images.shape[-1] in (1, 3):
         images = images[None]

@@ -1,6 +1,6 @@
 """Plain Python slips that a CNN lesson sees every workshop, explained in its words.
 
-:mod:`cifar_cnn.friendly` asks :func:`explain_slip` after its catalogue of Keras's errors.
+:mod:`cifar_cnn.workshop.friendly` asks :func:`explain_slip` after its catalogue of Keras's errors.
 Each answer ends in the line to write or the thing to do:
 
 * a misspelled name in a module or on an object (``keras.layers.Conv2d``): the close
@@ -110,7 +110,7 @@ def _attribute_error(error):
 def _none_values(error):
     if "None values not supported" not in str(error):
         return None
-    from .recovery import calls_in_traceback
+    from ..recovery import calls_in_traceback
 
     calls = [name for name, _ in calls_in_traceback(error.__traceback__) if name in _FIT_EXAMPLE]
     call = calls[0] if calls else None

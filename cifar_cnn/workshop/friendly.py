@@ -11,7 +11,7 @@ IPython session changes behind their back. What it does:
 
 * in IPython and Jupyter it installs a custom exception handler (IPython's public
   ``shell.set_custom_exc``). For a known novice mistake (Keras's errors below, and the
-  plain Python slips of :mod:`cifar_cnn.slips`) the learner sees Keras's message, then
+  plain Python slips of :mod:`cifar_cnn.workshop.slips`) the learner sees Keras's message, then
   the explanation and the fix, then their own line; the pages of Keras internals are
   folded away (IPython's exception-only view; ``%tb`` shows them). The package's own
   errors (``ValueError``/``TypeError`` raised by :mod:`cifar_cnn` itself, e.g. ``train``
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .folding import without_arguments_dump, your_line
-from .recovery import forget_failed_steps, models_in_traceback
+from ..recovery import forget_failed_steps, models_in_traceback
 from .slips import explain_slip
 
 __all__ = ["friendly_errors", "explain", "CATALOGUE", "Hint"]

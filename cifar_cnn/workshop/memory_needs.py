@@ -29,9 +29,9 @@ def memory_needed(kernels: int = 1) -> int:
 
     Every open notebook has its own kernel, and each holds its own copy of the data.
     """
-    from .validation import check_count
+    from ..validation import require_count
 
-    kernels = check_count("kernels", kernels)
+    kernels = require_count("kernels", kernels)
     return kernels * NOTEBOOK_KERNEL_PEAK + JUPYTER_OVERHEAD
 
 

@@ -12,11 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .result import FAIL, OK, WARN, CheckResult, one_line
+from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
 
 __all__ = [
     "DISTRIBUTION", "python_version", "get_version", "Requirement", "requirements", "requirement",
-    "check_python", "check_keras", "check_backend", "check_numpy", "check_matplotlib",
+    "probe_python", "probe_keras", "probe_backend", "probe_numpy", "probe_matplotlib",
 ]
 
 # The version ranges come from the installed package's metadata, see requirements().
@@ -122,7 +122,7 @@ def _pip(args: str) -> str:
     return f"run `python -m pip install {args}` in the lesson's virtual environment"
 
 
-def _check_package(name: str, label: str, module: str, *, extra: str = "") -> CheckResult:
+def _probe_package(name: str, label: str, module: str, *, extra: str = "") -> ProbeResult:
     """A library is importable and its version within the range the package requires."""
     need = requirement(name)
     minimum, below = need.minimum, need.below
@@ -131,30 +131,30 @@ def _check_package(name: str, label: str, module: str, *, extra: str = "") -> Ch
     try:
         version = get_version(module)
     except Exception as e:  # installed, but broken: a failed or mixed install
-        return CheckResult(
+        return ProbeResult(
             name, FAIL,
             f"{label} is installed but cannot be imported ({type(e).__name__}: {one_line(e)})",
             _pip(f'--force-reinstall "{spec}"') + ", or make a fresh virtual environment",
         )
     if version is None:
-        return CheckResult(name, FAIL, f"{label} is not installed", _pip(f'"{spec}"'))
+        return ProbeResult(name, FAIL, f"{label} is not installed", _pip(f'"{spec}"'))
     parsed = _parse_version(version)
     details = {"version": version, "required": spec}
     if parsed and minimum and parsed < minimum:
-        return CheckResult(
+        return ProbeResult(
             name, FAIL, f"{label} {version} is too old: the lesson needs {label} {_dotted(minimum)} or newer",
             _pip(upgrade), details,
         )
     if parsed and below and parsed >= below:
-        return CheckResult(
+        return ProbeResult(
             name, FAIL,
             f"{label} {version} is newer than the lesson supports (it needs {spec})",
             _pip(f'"{spec}"'), details,
         )
-    return CheckResult(name, OK, f"{label} {version}", "", details)
+    return ProbeResult(name, OK, f"{label} {version}", "", details)
 
 
-def check_python() -> CheckResult:
+def probe_python() -> ProbeResult:
     version = python_version()
     text = _dotted(version)
     where = sys.executable or "python"
@@ -165,30 +165,30 @@ def check_python() -> CheckResult:
         "environment again with it, e.g. `python3.12 -m venv .venv`"
     )
     if need.minimum and tuple(version) < need.minimum:
-        return CheckResult(
+        return ProbeResult(
             "python", FAIL, f"Python {text} is too old: the lesson needs Python {_dotted(need.minimum)} or newer",
             fix, details,
         )
     if need.below and tuple(version) >= need.below:
-        return CheckResult(
+        return ProbeResult(
             "python", FAIL,
             f"Python {text} is newer than the lesson supports (it needs Python {need.spec()[len('python'):]}: "
             "TensorFlow has no release for it yet)",
             fix, details,
         )
-    return CheckResult("python", OK, f"Python {text}", "", details)
+    return ProbeResult("python", OK, f"Python {text}", "", details)
 
 
-def check_keras() -> CheckResult:
-    return _check_package("keras", "Keras", "keras", extra=f'"{requirement("tensorflow").spec()}"')
+def probe_keras() -> ProbeResult:
+    return _probe_package("keras", "Keras", "keras", extra=f'"{requirement("tensorflow").spec()}"')
 
 
-def check_numpy() -> CheckResult:
-    return _check_package("numpy", "NumPy", "numpy")
+def probe_numpy() -> ProbeResult:
+    return _probe_package("numpy", "NumPy", "numpy")
 
 
-def check_matplotlib() -> CheckResult:
-    return _check_package("matplotlib", "matplotlib", "matplotlib")
+def probe_matplotlib() -> ProbeResult:
+    return _probe_package("matplotlib", "matplotlib", "matplotlib")
 
 
 def _backend_source() -> str:
@@ -208,14 +208,14 @@ def _backend_source() -> str:
 _USE_TENSORFLOW = "unset KERAS_BACKEND (or set it to tensorflow) and remove \"backend\" from ~/.keras/keras.json"
 
 
-def check_backend() -> CheckResult:
+def probe_backend() -> ProbeResult:
     """The Keras backend in use, and its version."""
     import keras
 
     backend = keras.backend.backend()
     source = _backend_source()
     if backend == "tensorflow":
-        result = _check_package("tensorflow", "TensorFlow", "tensorflow")
+        result = _probe_package("tensorflow", "TensorFlow", "tensorflow")
         result.name = "backend"
         result.details["backend"] = backend
         if result.status == OK:
@@ -224,14 +224,14 @@ def check_backend() -> CheckResult:
     if backend in ("jax", "torch"):
         label = {"jax": "JAX", "torch": "PyTorch"}[backend]
         version = get_version(backend)
-        return CheckResult(
+        return ProbeResult(
             "backend", WARN,
             f"Keras backend: {backend} ({source}), {label} {version}; the lesson was written "
             "and tested with TensorFlow: it runs, but your numbers will differ from the lesson's",
             f"to match the lesson exactly, {_USE_TENSORFLOW}",
             {"backend": backend, "version": version},
         )
-    return CheckResult(
+    return ProbeResult(
         "backend", FAIL,
         f"Keras backend: {backend} ({source}), which cannot train models",
         _USE_TENSORFLOW,
