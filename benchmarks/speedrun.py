@@ -51,7 +51,7 @@ def main(argv=None):
     load_before = os.getloadavg()
     data = load_cifar10(args.data_dir, n_train=args.n_train, dtype="uint8", seed=args.seed)
     set_seed(args.seed)
-    model = create_model_speedrun(widths=tuple(args.widths))
+    model = create_model_speedrun(filters=tuple(args.widths))
     epochs = []
 
     class Clock(keras.callbacks.Callback):

@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 from .pixels import to_unit_range
-from .models import conv_layers  # lives with the models; re-exported here as before
+from .models import conv_layers
 from .training import require_arrays
 from .validation import require_count, is_int
 
-__all__ = ["conv_layers", "gradient_norms", "gradient_flow"]
+__all__ = ["gradient_norms", "gradient_flow"]
 
 
 # ---------------------------------------------------------------- input checks

@@ -14,7 +14,7 @@ it has several (``vgg``, ``residual``, ``fast``). Counts accept any integer type
 (``np.int64`` too), checked by :mod:`cifar_cnn.validation`.
 
 This module holds the lesson's networks; :mod:`cifar_cnn.extra_models` holds the deep
-stack and the fast network (re-exported here). ``MODELS`` maps the short names used by
+stack and the fast network. ``MODELS`` maps the short names used by
 the command line (``cifar-cnn train intro``) to all of them.
 """
 
@@ -37,12 +37,11 @@ __all__ = [
     "create_model_dropout",
     "create_model_residual",
     "create_model_dense",
-    "create_model_deep",
-    "create_model_fast",
     "MODELS",
     "get_factory",
     "NotAModelError",
     "require_model",
+    "conv_layers",
 ]
 
 
@@ -329,5 +328,3 @@ def conv_layers(model):
     require_model(model, "conv_layers")
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
-
-__all__ += ["conv_layers"]  # appended here, with the function, so the hunk stays in one place

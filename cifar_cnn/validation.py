@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["is_int", "require_count", "require_rate", "require_int_tuple", "require_same_length", "require_flag", "FlagError"]
+__all__ = ["is_int", "require_count", "require_real", "require_rate", "require_int_tuple", "require_same_length", "require_flag", "FlagError"]
 
 
 def is_int(value: object) -> bool:
@@ -34,6 +34,14 @@ def require_count(name: str, value: object, minimum: int = 1, maximum: int | Non
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be at most {maximum:,}, got {value:,}")
     return value
+
+
+def require_real(name: str, value: object, *, positive: bool = True) -> float:
+    """A real number above 0 (``positive``) or at least 0 (not ``positive``), such as a
+    learning rate or a number of minutes; returned as a Python ``float``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value > 0 if positive else value >= 0):
+        raise ValueError(f"{name} must be {'a positive number' if positive else 'a number 0 or more'}, got {value!r}")
+    return float(value)
 
 
 def require_rate(name: str, value: object) -> float:

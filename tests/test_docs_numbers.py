@@ -116,7 +116,7 @@ def test_no_open_ended_python_claim(path):
 # --- the lesson's run: images, epochs, batch size, parameters -------------------------------
 
 def _lesson_settings():
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
 
     return planning.LESSON_N_TRAIN, planning.LESSON_EPOCHS, planning.LESSON_BATCH_SIZE
 
@@ -178,7 +178,7 @@ QUARTER_CLAIMS = (
 @pytest.mark.parametrize(
     "path",
     [*[p for p in DOCUMENTS if p.parent.name != "benchmarks" and p.parent.name != "docs"],
-     ROOT / "cifar_cnn" / "doctor" / "training_probe.py"],
+     ROOT / "cifar_cnn" / "workshop" / "doctor" / "training_probe.py"],
     ids=_id,
 )
 def test_a_quarter_of_the_data_speedup_is_the_measured_one(path):
@@ -352,7 +352,7 @@ def test_documents_name_the_reference_machine_one_way():
 
 
 def test_the_planner_promises_the_accuracy_the_episodes_quote():
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
     from cifar_cnn.lesson import BATCH_SIZE, LESSON_VAL_ACCURACY, N_TRAIN
 
     assert planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)][-1] == LESSON_VAL_ACCURACY
@@ -368,7 +368,7 @@ def test_the_planner_promises_the_accuracy_the_episodes_quote():
 
 
 def test_plan_without_minutes_plans_the_lessons_slot(monkeypatch, capsys):
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
     from cifar_cnn.cli import main
     from cifar_cnn.lesson import TRAINING_SLOT_MINUTES
 

@@ -11,7 +11,8 @@ from collections import namedtuple
 import keras
 import pytest
 
-from cifar_cnn import cli, doctor, lesson, planning
+from cifar_cnn import cli, lesson
+from cifar_cnn.workshop import doctor, planning
 from cifar_cnn.cli import main
 from cifar_cnn.workshop.doctor import FAIL, OK, WARN, ProbeResult
 from cifar_cnn.workshop.memory_needs import NOTEBOOK_NEEDS
@@ -152,7 +153,7 @@ def test_bad_cifar_cnn_data(tmp_path, monkeypatch):
 
 
 def test_official_data_is_ok(tiny, monkeypatch):
-    from cifar_cnn.data import report
+    from cifar_cnn.data import data_report as report
 
     monkeypatch.setattr(report, "OFFICIAL_MD5", {n: report.hashlib.md5((tiny / n).read_bytes()).hexdigest()
                                                  for n in report.OFFICIAL_MD5})
@@ -218,7 +219,7 @@ def test_too_old_tensorflow(monkeypatch):
 
 @pytest.mark.parametrize("module, label", [("numpy", "NumPy"), ("matplotlib", "matplotlib")])
 def test_too_old_or_missing_libraries(monkeypatch, module, label):
-    check = getattr(doctor, f"check_{module}")
+    check = getattr(doctor, f"probe_{module}")
     fake_versions(monkeypatch, **{module: "1.0"})
     assert check().status == FAIL and check().message.startswith(f"{label} 1.0 is too old")
     fake_versions(monkeypatch, **{module: None})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cifar_cnn import memory
+from cifar_cnn.workshop import memory_needs as memory
 
 GB = 10**9
 

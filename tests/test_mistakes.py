@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import cifar_cnn
-from cifar_cnn import friendly
+from cifar_cnn.workshop import friendly
 from cifar_cnn.data.load import CIFAR10
 from learner import COMPILE, EPISODE4, MODEL, Notebook, follow
 

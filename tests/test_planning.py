@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from cifar_cnn import lesson, planning
+from cifar_cnn import lesson
+from cifar_cnn.workshop import planning
 from cifar_cnn.cli import build_parser, main
 from cifar_cnn.data import load_cifar10
 from cifar_cnn.workshop.planning import Plan, Speed, plan_training

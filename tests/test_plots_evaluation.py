@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cifar_cnn.data import CLASS_NAMES
-from cifar_cnn.plots import confusion_matrix, plot_confusion_matrix
+from cifar_cnn.evaluation import confusion_matrix
+from cifar_cnn.plots import plot_confusion_matrix
 from plot_helpers import render
 
 

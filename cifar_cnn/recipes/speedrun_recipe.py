@@ -25,19 +25,19 @@ benchmarks measure (``benchmarks/speedrun.py``, ``docs/benchmarks.md``).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ..validation import require_count, require_flag, require_int_tuple
+from ..lesson import SEED
+from ..validation import require_count, require_flag, require_int_tuple, require_real
 
 __all__ = ["create_model_speedrun", "whitening_filters", "train_speedrun", "evaluate_speedrun"]
 
 WHITENING_PATCH = 2  # 2x2 patches: 12 numbers per patch for colour images
 
 
-def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32, 64, 128), logit_scale=0.125,
-                          weight_decay=5e-4, name="speedrun"):
+def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, filters=(32, 64, 128), logit_scale=0.125,
+                          weight_decay=5e-4, name="cifar_model_speedrun"):
     """The speed-run network: fixed whitening layer, three wide-then-pooled blocks.
 
     Parameters
@@ -46,7 +46,7 @@ def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32
         Images as (height, width, channels), pixels scaled to 0-1.
     num_classes : int
         Outputs of the softmax layer.
-    widths : tuple of 3 ints
+    filters : tuple of 3 ints
         Feature maps of the three blocks (each block halves the height and width).
     logit_scale : float
         Multiplies the dense layer's outputs before the softmax.
@@ -55,24 +55,30 @@ def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32
 
     The whitening layer (``"whiten"``) starts as zeros and is not trained: set its
     filters with :func:`whitening_filters` (``train_speedrun`` does).
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model.
     """
+    from ..factory_parts import require_fits, require_input_shape  # imports Keras
+
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_speedrun", "filters")
+    filters = require_int_tuple("filters", filters)
+    if len(filters) != 3:
+        raise ValueError(f"filters must be 3 numbers of feature maps such as (32, 64, 128), got {filters!r}")
+    logit_scale = require_real("logit_scale", logit_scale, positive=False)
+    weight_decay = require_real("weight_decay", weight_decay, positive=False)
+    # the whitening convolution (2x2, valid), then a 2x2 pooling per block
+    require_fits("create_model_speedrun", input_shape, [("conv", WHITENING_PATCH, 0)] + [("pool", 2, 0)] * 3)
+
     import keras
     from keras import layers
 
-    input_shape = require_int_tuple("input_shape", input_shape)
-    if len(input_shape) != 3 or min(input_shape[:2]) < 2 ** (len(widths) + 1):
-        raise ValueError(f"input_shape must be (height, width, channels) of at least 16x16, got {input_shape!r}")
-    num_classes = require_count("num_classes", num_classes, minimum=2)
-    widths = require_int_tuple("widths", widths)
-    if len(widths) != 3:
-        raise ValueError(f"widths must be 3 numbers of feature maps such as (32, 64, 128), got {widths!r}")
-    for label, value in (("logit_scale", logit_scale), ("weight_decay", weight_decay)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-            raise ValueError(f"{label} must be a number 0 or more, got {value!r}")
     regularizer = keras.regularizers.L2(weight_decay / 2) if weight_decay else None  # L2's gradient is 2*l2*w
 
-    def conv(x, filters, name):
-        return layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_regularizer=regularizer,
+    def conv(x, width, name):
+        return layers.Conv2D(width, 3, padding="same", use_bias=False, kernel_regularizer=regularizer,
                              name=name)(x)
 
     def bn_relu(x, name):
@@ -84,11 +90,11 @@ def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32
     x = layers.Conv2D(patch_features, WHITENING_PATCH, padding="valid", use_bias=True, trainable=False,
                       kernel_initializer="zeros", name="whiten")(inputs)
     x = layers.ReLU(name="whiten_relu")(x)
-    for block, filters in enumerate(widths, start=1):
-        x = conv(x, filters, f"block{block}_conv1")
+    for block, width in enumerate(filters, start=1):
+        x = conv(x, width, f"block{block}_conv1")
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
         x = bn_relu(x, f"block{block}_conv1")
-        x = conv(x, filters, f"block{block}_conv2")
+        x = conv(x, width, f"block{block}_conv2")
         x = bn_relu(x, f"block{block}_conv2")
     x = layers.GlobalMaxPooling2D(name="pool")(x)
     x = layers.Dense(num_classes, use_bias=False, kernel_regularizer=regularizer, name="logits")(x)
@@ -97,7 +103,7 @@ def create_model_speedrun(input_shape=(32, 32, 3), num_classes=10, *, widths=(32
     return keras.Model(inputs, outputs, name=name)
 
 
-def whitening_filters(images, *, patch=WHITENING_PATCH, epsilon=5e-4, max_patches=500_000, seed=0):
+def whitening_filters(images, *, patch=WHITENING_PATCH, epsilon=5e-4, max_patches=500_000, seed=SEED):
     """(kernel, bias) of a convolution that whitens ``patch`` x ``patch`` patches.
 
     The kernel's filters are the eigenvectors of the patches' covariance, each divided by
@@ -190,7 +196,7 @@ def _one_cycle(peak, warmup, total):
     return OneCycle()
 
 
-def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate=0.2, warmup_epochs=2,
+def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate=0.2, warmup_epochs=None,
                    momentum=0.9, label_smoothing=0.2, validation_every=1, seed=None, callbacks=None,
                    verbose="auto"):
     """Train :func:`create_model_speedrun`'s network with the speed-run recipe.
@@ -199,7 +205,8 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
     ``dtype="uint8"``) or ``(x_train, y_train, x_val, y_val)``; labels are class numbers.
     The whitening filters are computed from the training images, the model is compiled
     (Nesterov SGD, one-cycle learning rate, label-smoothed cross-entropy) and trained;
-    validation runs every ``validation_every`` epochs and after the last. ``seed=None``
+    validation runs every ``validation_every`` epochs and after the last. The learning
+    rate warms up over ``warmup_epochs`` (default: 2, or every epoch of a shorter run). ``seed=None``
     draws the shuffling and augmentation seed from NumPy's global generator (repeatable
     after :func:`cifar_cnn.set_seed`). Returns the Keras ``History``.
     """
@@ -212,6 +219,9 @@ def train_speedrun(model, data, *, epochs=10, batch_size=256, peak_learning_rate
     require_model(model, "train_speedrun")
     epochs = require_count("epochs", epochs)
     batch_size = require_count("batch_size", batch_size)
+    peak_learning_rate = require_real("peak_learning_rate", peak_learning_rate)
+    if warmup_epochs is None:
+        warmup_epochs = min(2, epochs)
     warmup_epochs = require_count("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs)
     validation_every = require_count("validation_every", validation_every)
     x_train, y_train, x_val, y_val = split_data(data)

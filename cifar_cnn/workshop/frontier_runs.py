@@ -10,7 +10,6 @@ against the benchmark machine's (:data:`BENCHMARK_IMAGES_PER_SECOND`) and asks
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 __all__ = ["Run", "RUNS", "BENCHMARK_IMAGES_PER_SECOND", "best_within"]
@@ -48,9 +47,10 @@ RUNS: tuple[Run, ...] = (
 def best_within(minutes, *, images_per_second=BENCHMARK_IMAGES_PER_SECOND, runs=RUNS) -> Run | None:
     """The run with the best test accuracy that fits in ``minutes`` on a machine that trains
     the intro model at ``images_per_second``; None if none fits."""
-    for name, value in (("minutes", minutes), ("images_per_second", images_per_second)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    from ..validation import require_real
+
+    minutes = require_real("minutes", minutes)
+    images_per_second = require_real("images_per_second", images_per_second)
     slowdown = BENCHMARK_IMAGES_PER_SECOND / images_per_second
     fitting = [run for run in runs if run.minutes * slowdown <= minutes]
     return max(fitting, key=lambda run: run.test_accuracy, default=None)
