@@ -28,7 +28,8 @@ import sys
 
 from . import data_commands, lesson_commands, model_commands
 from ..data.text import shown_path
-from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError, one_line
+from ..messages import one_line
+from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError
 
 __all__ = ["main", "build_parser", "CliError", "EXIT_ERROR", "EXIT_USAGE", "MAX_BATCH_SIZE"]
 

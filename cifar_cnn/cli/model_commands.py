@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 from .. import lesson
+from ..messages import one_line
 from .common import (
     MAX_BATCH_SIZE,
     CliError,
     batch_size_type,
     epochs_type,
     non_negative_int,
-    one_line,
     positive_int,
     quiet_tensorflow,
 )

@@ -17,7 +17,6 @@ from pathlib import Path, PurePosixPath
 
 from .._files import give_default_permissions
 from .batches import (
-    is_cifar10_folder,
     parse_batch,
     parse_meta,
     read_bytes,
@@ -25,7 +24,7 @@ from .batches import (
 )
 from .constants import FOLDER_NAME, META_FILE, REQUIRED_FILES
 from .errors import DataError, InvalidFile
-from .locate import resolve_data_home
+from .locate import is_cifar10_folder, resolve_data_home
 from .tarscan import MAX_ARCHIVE_BYTES, extract, scan
 from .text import shown, shown_path
 

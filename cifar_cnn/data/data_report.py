@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from .text import shown, shown_path
-from .batches import missing_files, parse_batch, parse_meta, read_bytes, load_raw
+from .batches import parse_batch, parse_meta, read_bytes, load_raw
+from .locate import missing_files
 from .constants import (
     CLASS_NAMES,
     ENV_VAR,

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..lesson import SEED
 from ..validation import require_count, require_flag
-from .batches import read_batch, read_class_names, read_training_batches, require_complete
+from .batches import read_batch, read_folder
 from .constants import TEST_FILE
 from .constants import ENV_VAR
 from .download import download_cifar10
@@ -255,13 +255,12 @@ def load_cifar10(
     one_hot = require_flag("one_hot", one_hot)
     download_if_missing = require_flag("download_if_missing", download_if_missing)
     out_dtype = _verify_arguments(n_train, n_val, n_test, seed, dtype)
-    folder = _locate(data_dir, data_home, download_if_missing)
-    require_complete(folder)
-    class_names = read_class_names(folder)
-    batches, y_all = read_training_batches(folder)  # one image array per file
-    # The test file is read here for its labels (sizes, stratified subsets); its images
-    # are dropped and read again only when data.x_test is first used.
-    y_test = read_batch(folder / TEST_FILE)[1]
+    folder = _locate(data_dir, data_home, download_if_missing)  # found once: complete
+    class_names, batches, y_all, (test_images, y_test) = read_folder(folder)
+    # The test labels are needed now (sizes, stratified subsets); the test images are let
+    # go and read again when data.x_test is first used, so a training run does not carry
+    # them (docs/benchmarks.md, "Memory": the one file read twice, on purpose).
+    del test_images
     _verify_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
     train, val = split_train_val(y_all, n_train, n_val, seed)
     test = np.arange(len(y_test)) if n_test is None else stratified_indices(y_test, n_test, seed)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .._files import atomic_path, remove_stale_partials
 from .archive import require_archive_size, sha256_of, install_archive
-from .batches import parse_batch, parse_meta, read_bytes, require_complete
+from .batches import parse_batch, parse_meta, read_bytes
+from .locate import require_complete
 from .constants import FOLDER_NAME, META_FILE
 from .download import OFFICIAL_SHA256
 from .errors import DataError, DataNotFoundError, file_error, how_to_provide, InvalidFile

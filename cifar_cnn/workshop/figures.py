@@ -24,7 +24,6 @@ import numpy as np
 from .. import lesson
 from .._files import atomic_path
 
-SEED = lesson.SEED
 NUMBERS_FILE = "figures.json"
 # Episode 3 draws its edge maps from a 2,000-image subset (it loads faster), so we do too.
 EDGES_N_TRAIN = 2_000
@@ -56,8 +55,8 @@ def _data_figures(data, out_dir, numbers):
 
     numbers["cifar10_examples"] = {"classes": _names(data, data.y_train[:25])}
     yield _save(plot_images(data.x_train, data.y_train, data.class_names, n=25), out_dir, "cifar10_examples.png")
-    numbers["augmentation"] = {"classes": _names(data, data.y_train[:4]), "seed": SEED}
-    yield _save(plot_augmentation(data.x_train[:4], n_variants=4, seed=SEED), out_dir, "augmentation.png")
+    numbers["augmentation"] = {"classes": _names(data, data.y_train[:4]), "seed": lesson.SEED}
+    yield _save(plot_augmentation(data.x_train[:4], n_variants=4, seed=lesson.SEED), out_dir, "augmentation.png")
 
 
 def _convolution_figures(edges_data, out_dir, numbers):
@@ -108,13 +107,13 @@ def _model_figures(data, out_dir, epochs, batch_size, numbers):
     from ..training import compile_model, set_seed, train
 
     # episode 5's run: set_seed(42); compile_model(create_model_intro()); train(..., seed=42)
-    set_seed(SEED)
+    set_seed(lesson.SEED)
     model = compile_model(create_model_intro())
-    history = train(model, data, epochs=epochs, batch_size=batch_size, seed=SEED, verbose=0)
+    history = train(model, data, epochs=epochs, batch_size=batch_size, seed=lesson.SEED, verbose=0)
     curves = {key: [round(float(v), 4) for v in values] for key, values in history.history.items()}
     numbers["training_history"] = {
         "n_train": len(data.x_train), "n_val": len(data.x_val), "epochs": epochs,
-        "batch_size": batch_size, "seed": SEED, **curves,
+        "batch_size": batch_size, "seed": lesson.SEED, **curves,
     }
     yield _save(
         plot_history(history, title=f"create_model_intro, {len(data.x_train):,} images, {epochs} epochs"),
@@ -150,7 +149,7 @@ def _gradient_figure(data, out_dir, depths, numbers):
     from ..plots import plot_gradient_flow
 
     batch = slice(0, GRADIENT_BATCH)
-    results = gradient_flow(depths, data.x_train[batch], data.y_train[batch], seed=SEED)
+    results = gradient_flow(depths, data.x_train[batch], data.y_train[batch], seed=lesson.SEED)
     numbers["gradient_flow"] = {r["label"]: [float(f"{v:.2e}") for v in r["norms"]] for r in results}
     yield _save(plot_gradient_flow(results), out_dir, "gradient_flow.png")
 
@@ -169,9 +168,9 @@ def make_figures(out_dir="fig", *, data_dir=None, n_train=None, n_test=None, epo
     out_dir = Path(out_dir)
     # as every episode loads it: load_cifar10() with the lesson's validation split
     n_val = lesson.N_VAL if n_train is None else min(lesson.N_VAL, n_train // 4)
-    data = load_cifar10(data_dir, n_train=n_train, n_val=n_val, n_test=n_test, seed=SEED)
+    data = load_cifar10(data_dir, n_train=n_train, n_val=n_val, n_test=n_test, seed=lesson.SEED)
     edges_data = data if n_train is not None and n_train <= edges_n_train else load_cifar10(
-        data_dir, n_train=edges_n_train, n_test=n_test, seed=SEED)
+        data_dir, n_train=edges_n_train, n_test=n_test, seed=lesson.SEED)
     numbers = {}
     written = []
     for group in (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
+from ...messages import one_line
+from .probe_result import FAIL, OK, WARN, ProbeResult
 
 __all__ = ["probe_data"]
 

@@ -10,7 +10,8 @@ import platform
 from typing import Callable, Iterator
 
 from . import data_probe, libraries, machine, training_probe
-from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
+from ...messages import one_line
+from .probe_result import FAIL, OK, WARN, ProbeResult
 
 __all__ = ["iter_probes", "run_probes", "format_result", "summary_line", "format_report", "report_dict"]
 

@@ -12,7 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
+from ...messages import one_line
+from .probe_result import FAIL, OK, WARN, ProbeResult
 
 __all__ = [
     "DISTRIBUTION", "python_version", "get_version", "Requirement", "requirements", "requirement",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["OK", "WARN", "FAIL", "ProbeResult", "one_line"]
+__all__ = ["OK", "WARN", "FAIL", "ProbeResult"]
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -27,7 +27,3 @@ class ProbeResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-def one_line(text) -> str:
-    """An error message on one line, for a result's message."""
-    return " ".join(str(text).split())

@@ -7,7 +7,8 @@ import math
 import os
 
 from ... import lesson
-from .probe_result import FAIL, OK, WARN, ProbeResult, one_line
+from ...messages import one_line
+from .probe_result import FAIL, OK, WARN, ProbeResult
 
 __all__ = ["REINSTALL", "probe_model", "probe_speed"]
 
