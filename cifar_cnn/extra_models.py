@@ -14,8 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .factory_parts import require_fits, require_flag, require_input_shape, classifier
-from .validation import require_count, require_int_tuple
+from .factory_parts import require_fits, require_input_shape, classifier
+from .validation import require_count, require_flag, require_int_tuple
 
 __all__ = ["create_model_deep", "create_model_fast"]
 

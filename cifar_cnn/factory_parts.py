@@ -10,9 +10,9 @@ from __future__ import annotations
 from keras import layers
 
 from .arithmetic import conv_output_size, pool_output_size
-from .validation import require_count, require_flag, is_int  # noqa: F401 (require_flag: re-exported)
+from .validation import is_int, require_count
 
-__all__ = ["require_input_shape", "require_fits", "require_flag", "classifier"]
+__all__ = ["require_input_shape", "require_fits", "classifier"]
 
 
 def require_input_shape(input_shape, num_classes, factory=None, setting=None):

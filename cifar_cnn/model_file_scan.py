@@ -18,6 +18,12 @@ import re
 import struct
 from pathlib import Path
 
+__all__ = [
+    "MAX_DIRECTORY_BYTES", "MAX_FILE_BYTES", "MAX_JSON_DEPTH",
+    "MAX_DECLARED_WEIGHT_BYTES", "WEIGHTS_SLACK", "scan_zip_directory", "json_depth_exceeds",
+    "declared_weight_bytes", "weights_mismatch",
+]
+
 MAX_MEMBERS = 16  # a .keras file holds 3 (metadata.json, config.json, model.weights.h5)
 MAX_DIRECTORY_BYTES = 64 * 2**10
 MAX_FILE_BYTES = 512 * 2**20

@@ -8,6 +8,7 @@ learner: they name the argument, what is allowed and what was given.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -37,9 +38,10 @@ def require_count(name: str, value: object, minimum: int = 1, maximum: int | Non
 
 
 def require_real(name: str, value: object, *, positive: bool = True) -> float:
-    """A real number above 0 (``positive``) or at least 0 (not ``positive``), such as a
-    learning rate or a number of minutes; returned as a Python ``float``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value > 0 if positive else value >= 0):
+    """A finite real number above 0 (``positive``) or at least 0 (not ``positive``), such as
+    a learning rate or a number of minutes; returned as a Python ``float``."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or not (value > 0 if positive else value >= 0)):
         raise ValueError(f"{name} must be {'a positive number' if positive else 'a number 0 or more'}, got {value!r}")
     return float(value)
 

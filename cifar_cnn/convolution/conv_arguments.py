@@ -16,7 +16,7 @@ __all__ = [
     "as_numbers",
     "as_kernel_2d",
     "as_bias",
-    "require_fits",
+    "require_kernel_fits",
     "require_position",
     "as_pixels",
     "require_name",
@@ -61,7 +61,7 @@ def as_bias(bias) -> float:
     return float(bias)
 
 
-def require_fits(image_rows: int, image_cols: int, kernel_rows: int, kernel_cols: int) -> None:
+def require_kernel_fits(image_rows: int, image_cols: int, kernel_rows: int, kernel_cols: int) -> None:
     if image_rows < kernel_rows or image_cols < kernel_cols:
         raise ValueError(
             f"the image ({image_rows}x{image_cols} pixels) is smaller than the kernel "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv_arguments import as_bias, as_kernel_2d, as_numbers, as_pixels, require_channels, require_fits, require_name
+from .conv_arguments import as_bias, as_kernel_2d, as_numbers, as_pixels, require_channels, require_kernel_fits, require_name
 from .keras_layer import ConvExample, run_2d, run_single_filter, single_filter
 from .kernels import HORIZONTAL_EDGE_KERNEL
 
@@ -46,7 +46,7 @@ def apply_kernel(image, kernel, bias=0.0, *, name: str = "handcrafted_filter") -
             "image must be a 2D grayscale array (rows, cols), got an array of shape "
             f"{image.shape}; for colour images use apply_kernel_to_rgb()"
         )
-    require_fits(*image.shape, *kernel.shape)
+    require_kernel_fits(*image.shape, *kernel.shape)
     return run_single_filter(
         image, kernel, as_bias(bias), layer_name=require_name(name), model_name="handcrafted_conv2d"
     )
@@ -97,7 +97,7 @@ def apply_kernel_to_rgb(
     pixels = as_pixels(images)
     single = pixels.ndim == 3
     batch = pixels[np.newaxis] if single else pixels
-    require_fits(*batch.shape[1:3], *kernel.shape)
+    require_kernel_fits(*batch.shape[1:3], *kernel.shape)
     return _filter_rgb_batch(
         batch, single, kernel, channels, layer_name=name, model_name="handcrafted_conv2d"
     )
@@ -189,7 +189,7 @@ def cifar_horizontal_edges(images, channels: str = "grayscale") -> ConvExample:
     pixels = as_pixels(images)
     single = pixels.ndim == 3
     batch = pixels[np.newaxis] if single else pixels
-    require_fits(*batch.shape[1:3], *HORIZONTAL_EDGE_KERNEL.shape)
+    require_kernel_fits(*batch.shape[1:3], *HORIZONTAL_EDGE_KERNEL.shape)
     return _filter_rgb_batch(
         batch,
         single,

@@ -28,6 +28,11 @@ from .locate import is_cifar10_folder, resolve_data_home
 from .tarscan import MAX_ARCHIVE_BYTES, extract, scan
 from .text import shown, shown_path
 
+__all__ = [
+    "PARTIAL_PREFIX", "sha256_of", "prepare_data_home", "remove_stale_downloads",
+    "require_archive_size", "install_archive",
+]
+
 
 _ARCHIVE_FILES = frozenset(REQUIRED_FILES) | {"readme.html"}
 
@@ -62,7 +67,7 @@ def prepare_data_home(data_home: Path) -> None:
         )
 
 
-def remove_stale_partials(data_home: Path) -> None:
+def remove_stale_downloads(data_home: Path) -> None:
     """Delete what killed downloads or extractions left in `data_home`."""
     now = time.time()
     for entry in data_home.glob(PARTIAL_PREFIX + "*"):
@@ -210,7 +215,7 @@ def install_archive(
                 "Get a fresh copy of the archive."
             )
     prepare_data_home(data_home)
-    remove_stale_partials(data_home)
+    remove_stale_downloads(data_home)
     staged = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=data_home))
     try:
         give_default_permissions(staged, directory=True)

@@ -19,6 +19,12 @@ from .locate import require_complete
 from .text import shown
 from .unpickle import recognise, as_array, describe_array, is_array
 
+__all__ = [
+    "MAX_BATCH_BYTES", "MAX_META_BYTES", "MAX_CLASS_NAME", "MAX_IMAGES_PER_BATCH", "read_bytes",
+    "parse_batch", "parse_meta", "read_batch", "read_class_names", "read_folder",
+    "validate_folder", "load_raw",
+]
+
 
 _IMAGE_SIZE = 32 * 32 * 3
 

@@ -32,6 +32,8 @@ from .errors import (
 )
 from .locate import resolve_data_home, find_in, default_data_home, find_data_dir
 
+__all__ = ["OFFICIAL_MD5", "FileStatus", "VerifyReport", "verify", "info", "format_info"]
+
 
 # MD5 of each extracted file of the official archive (the values torchvision checks).
 OFFICIAL_MD5 = {

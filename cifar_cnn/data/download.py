@@ -16,7 +16,7 @@ from urllib.error import HTTPError, URLError
 from .archive import (
     PARTIAL_PREFIX,
     prepare_data_home,
-    remove_stale_partials,
+    remove_stale_downloads,
     sha256_of,
     install_archive,
 )
@@ -25,6 +25,8 @@ from .constants import FOLDER_NAME
 from .errors import DataError, DataNotFoundError, how_to_provide
 from .locate import resolve_data_home, find_in
 from ..validation import require_flag
+
+__all__ = ["OFFICIAL_URL", "OFFICIAL_SHA256", "download_cifar10"]
 
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -112,7 +114,7 @@ def download_cifar10(
         validate_folder(existing)
         return existing
     prepare_data_home(data_home)
-    remove_stale_partials(data_home)
+    remove_stale_downloads(data_home)
     # A unique name per download: concurrent downloads do not collide, and a
     # killed one leaves a file named as partial, never as the archive.
     target = archive = data_home / f"{PARTIAL_PREFIX}{uuid.uuid4().hex[:12]}.tar.gz"

@@ -18,6 +18,11 @@ from .errors import DataError, DataNotFoundError, how_to_provide
 from .locate import resolve_data_home, find_data_dir
 from .split import split_train_val, stratified_indices
 
+__all__ = [
+    "FIELDS", "CIFAR10", "ALIGNMENT", "aligned_empty", "return_freed_memory",
+    "load_cifar10",
+]
+
 
 FIELDS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test", "class_names")
 

@@ -13,6 +13,11 @@ from pathlib import Path
 from .constants import ENV_VAR, FOLDER_NAME, REQUIRED_FILES
 from .errors import FOLDER_FIX, DataError
 
+__all__ = [
+    "missing_files", "is_cifar10_folder", "looks_like_cifar100", "require_complete",
+    "default_data_home", "resolve_data_home", "find_in", "find_data_dir",
+]
+
 
 # Where the folder can sit inside a Keras cache: directly (this package's own
 # downloads, tf.keras and older Keras); inside "cifar-10-batches-py-target", as

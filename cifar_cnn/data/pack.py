@@ -67,8 +67,8 @@ def archive_target(archive_path: str | os.PathLike) -> Path:
     return path
 
 
-def _checked_bytes(folder: Path, name: str) -> bytes:
-    """The bytes of one data file, read once and checked; DataError if damaged."""
+def _verified_bytes(folder: Path, name: str) -> bytes:
+    """The bytes of one data file, read once and verified; DataError if damaged."""
     path = folder / name
     if path.is_symlink() and not _inside(path.resolve(), folder.resolve()):
         # A link could make the archive carry any file of this machine (a readme.html
@@ -110,7 +110,7 @@ def _write_archive(folder: Path, target: Path) -> None:
             for name in _MEMBER_ORDER:
                 if name == "readme.html" and not (folder / name).is_file():
                     continue  # optional: not a data file
-                data = _checked_bytes(folder, name)
+                data = _verified_bytes(folder, name)
                 member = _member(f"{FOLDER_NAME}/{name}", size=len(data), mode=0o644)
                 tar.addfile(member, io.BytesIO(data))
         raw.flush()

@@ -6,6 +6,8 @@ import numpy as np
 
 from ..validation import require_count
 
+__all__ = ["stratified_indices", "split_train_val"]
+
 
 def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
     """Indices of a random subset of size `n` with the class mix of `labels`.

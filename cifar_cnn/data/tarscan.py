@@ -29,6 +29,11 @@ from typing import Callable
 from .errors import InvalidFile
 from .text import shown
 
+__all__ = [
+    "BLOCK", "CHUNK", "MAX_INFLATED", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_EXT_HEADER",
+    "MAX_NAME", "MAX_ARCHIVE_BYTES", "Member", "scan", "extract",
+]
+
 BLOCK = 512
 CHUNK = 1 << 20
 # The real archive inflates to about 187 MB (six 31 MB batches); a re-pickled batch may

@@ -24,6 +24,8 @@ import numpy as np
 from .. import lesson
 from .._files import atomic_path
 
+__all__ = ["NUMBERS_FILE", "EDGES_N_TRAIN", "GRADIENT_BATCH", "make_figures"]
+
 NUMBERS_FILE = "figures.json"
 # Episode 3 draws its edge maps from a 2,000-image subset (it loads faster), so we do too.
 EDGES_N_TRAIN = 2_000

@@ -16,12 +16,11 @@ machine.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from dataclasses import dataclass
 
 from .. import lesson
-from ..validation import is_int
+from ..validation import require_int_tuple, require_real
 
 __all__ = ["Speed", "Plan", "time_epochs", "measure_speed", "plan_training", "duration", "INTRO_CURVES"]
 
@@ -187,10 +186,6 @@ def duration(seconds: float) -> str:
 _duration = duration
 
 
-def _is_positive_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
-
-
 def time_epochs(model, data, *, batch_size: int, epochs: int, budget: float | None = None):
     """Train ``model`` on ``data`` with :func:`cifar_cnn.train` in one call, as a lesson's
     run does, and time every epoch.
@@ -245,14 +240,10 @@ def measure_speed(seconds: float | None = None, batch_sizes=(32, 128)) -> Speed:
     first epoch (pipeline building, tracing) is not counted, and the median of the others
     gives images/s for training and for validation.
     """
-    batch_sizes = tuple(batch_sizes)
-    if not batch_sizes or not all(is_int(b) and b > 0 for b in batch_sizes):
-        raise ValueError(f"batch_sizes must be positive integers, got {batch_sizes!r}")
-    batch_sizes = tuple(int(b) for b in batch_sizes)
+    batch_sizes = require_int_tuple("batch_sizes", tuple(batch_sizes))
     if seconds is None:
         seconds = SECONDS_PER_BATCH_SIZE * len(batch_sizes)
-    if not _is_positive_number(seconds):
-        raise ValueError(f"seconds must be a positive number, got {seconds!r}")
+    seconds = require_real("seconds", seconds)
     import statistics
 
     import numpy as np
@@ -284,8 +275,7 @@ def plan_training(minutes, speed: Speed | None = None, *, seconds: float | None 
     batch size and number of epochs up to the lesson's 10. The lesson's own setting wins
     whenever it fits. ``speed`` defaults to a fresh :func:`measure_speed` of ``seconds``.
     """
-    if not _is_positive_number(minutes):
-        raise ValueError(f"minutes must be a positive number, got {minutes!r}")
+    minutes = require_real("minutes", minutes)
     if speed is None:
         speed = measure_speed(seconds, batch_sizes=sorted({bs for _, bs in INTRO_CURVES}))
     budget = minutes * 60
