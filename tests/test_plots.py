@@ -1,7 +1,7 @@
 """The plots package as a whole: what it exports, and what importing it costs.
 
-Each module of ``cifar_cnn.plots`` has its own test file: test_plots_images.py,
-test_plots_convolution.py, test_plots_evaluation.py and test_plots_training.py.
+Each module of ``cifar_cnn.plots`` has its own test file: test_plots_gallery.py,
+test_plots_conv_figures.py, test_plots_confusion.py and test_plots_history.py.
 """
 
 import subprocess

@@ -23,20 +23,20 @@ def test_any_integer_type_is_a_count_and_comes_back_as_int(value):
         (201, "epochs must be at most 200, got 201"),
     ],
 )
-def test_check_count_refuses_in_one_line(value, message):
+def test_require_count_refuses_in_one_line(value, message):
     with pytest.raises(ValueError) as error:
         require_count("epochs", value, maximum=200)
     assert str(error.value) == message
 
 
-def test_check_rate():
+def test_require_rate():
     assert require_rate("rate", np.float32(0.5)) == 0.5
     for bad in (1.0, -0.1, True, "0.5"):
         with pytest.raises(ValueError, match="rate must be a number from 0 up to"):
             require_rate("rate", bad)
 
 
-def test_check_int_tuple():
+def test_require_int_tuple():
     assert require_int_tuple("filters", [np.int64(16), 32]) == (16, 32)
     assert require_int_tuple("hidden", (), allow_empty=True) == ()
     with pytest.raises(ValueError, match=r"filters\[1\] must be at least 1, got 0"):
@@ -48,14 +48,14 @@ def test_check_int_tuple():
 # ------------------------------------------------------------- on/off flags (issue 25)
 
 @pytest.mark.parametrize("value", ["no", "False", "", 0, 1, None, [True], 1.0])
-def test_check_flag_refuses_everything_but_a_bool(value):
+def test_require_flag_refuses_everything_but_a_bool(value):
     from cifar_cnn.validation import require_flag
 
     with pytest.raises(TypeError, match="trust_code must be True or False"):
         require_flag("trust_code", value)
 
 
-def test_check_flag_accepts_bools_and_numpy_bools():
+def test_require_flag_accepts_bools_and_numpy_bools():
     import numpy as np
 
     from cifar_cnn.validation import require_flag

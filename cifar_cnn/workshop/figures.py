@@ -1,6 +1,6 @@
 """Regenerate every figure of the lesson into ``fig/``, from the lesson's own run.
 
-    cifar-cnn figures                 # or: python -m cifar_cnn.workshop.figures
+    cifar-cnn figures
     cifar-cnn figures --out /tmp/fig --n-train 2000 --epochs 1   # a quick look, not for fig/
 
 Every PNG the episodes show is drawn here by the package's own functions, from the same
@@ -16,7 +16,6 @@ evaluating episode, and no figure shows it.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -189,9 +188,3 @@ def make_figures(out_dir="fig", *, data_dir=None, n_train=None, n_test=None, epo
         Path(tmp).write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return written
-
-
-if __name__ == "__main__":
-    from ..cli import main
-
-    raise SystemExit(main(["figures", *sys.argv[1:]]))

@@ -28,7 +28,7 @@ class Run(NamedTuple):
 # were made (docs/benchmarks.md, "The workshop planner": 8,306-9,757 images/s).
 BENCHMARK_IMAGES_PER_SECOND = 9_000.0
 
-# docs/frontier.json's end points (tests/test_frontier.py checks they agree).
+# docs/frontier.json's end points (tests/test_frontier_runs.py checks they agree).
 RUNS: tuple[Run, ...] = (
     Run("intro", "cifar-cnn train intro --epochs 15", 76 / 60, 0.660),
     Run("dropout", "cifar-cnn train dropout --epochs 15", 75 / 60, 0.679),
