@@ -12,7 +12,7 @@ from cifar_cnn import plots
 
 def test_every_figure_function_is_exported():
     for name in ["plot_images", "plot_convolution", "plot_feature_maps", "plot_filters",
-                 "confusion_matrix", "plot_confusion_matrix", "plot_predictions",
+                 "plot_confusion_matrix", "plot_predictions",
                  "plot_augmentation", "plot_gradient_flow", "plot_history", "plot_feature_map_pairs"]:
         assert name in plots.__all__
         assert callable(getattr(plots, name))

@@ -227,8 +227,9 @@ def read_class_names(folder: str | os.PathLike) -> tuple[str, ...]:
 
 
 def read_folder(folder: str | os.PathLike) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Read a complete ``cifar-10-batches-py`` folder, every file once, in order: the class
-    names (``batches.meta``), the five training batches, the test batch.
+    """Read a ``cifar-10-batches-py`` folder already found complete (by ``find_data_dir`` or
+    ``require_complete``), every file once, in order: the class names (``batches.meta``),
+    the five training batches, the test batch.
 
     Returns ``(class_names, training images, training labels, (test images, test labels))``:
     the training images one array per file (not concatenated: a caller picking images from
@@ -236,7 +237,6 @@ def read_folder(folder: str | os.PathLike) -> tuple[tuple[str, ...], list[np.nda
     naming a missing or damaged file.
     """
     folder = Path(folder)
-    require_complete(folder)
     class_names = read_class_names(folder)
     batches = [read_batch(folder / name) for name in TRAIN_FILES]
     return class_names, [x for x, _ in batches], np.concatenate([y for _, y in batches]), read_batch(folder / TEST_FILE)
@@ -264,6 +264,7 @@ def load_raw(
     Images are uint8 (n, 32, 32, 3), labels int64 (n,).  Batches may hold any
     number of images.  Raises DataError naming missing or damaged files.
     """
+    require_complete(Path(folder))
     class_names, images, labels, test = read_folder(folder)
     # Every batch decodes to (n, 32, 32, 3), so the batches always concatenate.
     return (np.concatenate(images), labels), test, class_names

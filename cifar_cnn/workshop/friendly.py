@@ -45,7 +45,7 @@ from .slips import explain_slip
 __all__ = ["friendly_errors", "explain", "CATALOGUE", "Hint"]
 
 HEADER = "What this error means (cifar_cnn.friendly_errors):"
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # cifar_cnn/
 _COMPILE = 'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])'
 _LOSSES = (
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
