@@ -1,4 +1,10 @@
-"""The workshop kit: everything an instructor copies to a USB stick or a shared drive.
+"""The workshop's tools: what the people running a workshop use, not the lesson's API.
+
+The doctor (:mod:`.doctor`, ``cifar-cnn doctor``), the planner (:mod:`.planning`,
+``cifar-cnn plan``, with the measured :mod:`.memory_needs` and :mod:`.frontier_runs`), the
+hints for learners' mistakes (:mod:`.friendly`, :mod:`.slips`, :mod:`.folding`;
+``friendly_errors`` is also offered at the top level), the figures (:mod:`.figures`) and
+the kit everything an instructor copies to a USB stick or a shared drive.
 
 ``cifar-cnn workshop DIR`` writes (see :func:`make_stick`)::
 
