@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_does_not_load_tensorflow_or_keras():
     code = (
-        "import sys, cifar_cnn, cifar_cnn.data, cifar_cnn.arithmetic, cifar_cnn.cli;"
+        "import sys, cifar_cnn, cifar_cnn.data, cifar_cnn.arithmetic, cifar_cnn.cli, cifar_cnn.recipes;"
+        "cifar_cnn.__all__; cifar_cnn.cli.build_parser();"
         "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
