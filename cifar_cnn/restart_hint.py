@@ -35,7 +35,7 @@ import re
 from collections import deque
 from pathlib import Path
 
-__all__ = ["load_ipython_extension", "explain_missing_name", "bound_names"]
+__all__ = ["load_ipython_extension", "explain_in_kernel", "explain_missing_name", "bound_names"]
 
 _RUN_ABOVE = "run the cells above first: Run > Run All Above (in VS Code: Execute Above Cells)"
 _NOT_IN_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
@@ -51,16 +51,28 @@ def load_ipython_extension(shell):
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):
-    try:
-        cells = shell.history_manager.input_hist_raw
-        text = explain_missing_name(value, cells[-1] if cells else None, _running_notebook(shell))
-    except Exception:  # a hint is a bonus: never a second error
-        text = None
+    text = explain_in_kernel(value, shell)
     if text and text not in getattr(value, "__notes__", ()):
         # A note prints right under "NameError: ..." in the error output itself (IPython's
         # ultratb shows __notes__), so every frontend shows it.
         value.__notes__ = [*getattr(value, "__notes__", ()), text]
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def explain_in_kernel(error, shell=None):
+    """:func:`explain_missing_name` with what the running IPython knows: the cell that failed
+    and its notebook (``cifar_cnn.slips`` asks this too, once ``friendly_errors()`` is on)."""
+    try:
+        if shell is None:
+            import sys
+
+            shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+        if shell is None:
+            return explain_missing_name(error)
+        cells = shell.history_manager.input_hist_raw
+        return explain_missing_name(error, cells[-1] if cells else None, _running_notebook(shell))
+    except Exception:  # a hint is a bonus: never a second error
+        return None
 
 
 def _running_notebook(shell):

@@ -529,6 +529,9 @@ def test_friendly_errors_takes_over_the_name_error(fresh_kernel):
         told = _shown(traceback) + printed
         assert error and told.count("Run > Run All Above") == 1, told
         assert friendly.HEADER in told and "(model_dropout = create_model_dropout())" not in told
+        # a name of the lesson's notebooks that slips.LESSON_NAMES does not list: asked of restart_hint
+        printed, error, traceback = fresh_kernel.run("print(per_class.max())")
+        assert "per_class is made by an earlier cell (per_class = " in printed, _shown(traceback) + printed
     finally:
         fresh_kernel.run("cifar_cnn.friendly_errors(False)")
 
