@@ -3,18 +3,18 @@
 A real IPython kernel (jupyter_client, quick mode) runs each learner notebook the way a
 learner does, collapsed cells included (JupyterLab runs a collapsed cell on Shift+Enter):
 
-- ``right``: Shift+Enter through everything, each challenge answered right (the answer is
-  the episode's own solution, see tests/kernel_learner.py);
+- ``right``, with ``restart`` in the same kernel: Shift+Enter with each challenge answered
+  right (the answer is the episode's own solution, see tests/kernel_learner.py) up to the
+  middle; there a kernel restart, a later cell run first (it fails: its names are gone, and
+  its NameError says "Run > Run All Above", from the IPython startup file that pip installs,
+  since nothing of the package is loaded yet), then Run All Above and Shift+Enter to the
+  end: the right answers run through the whole notebook in the restarted kernel;
 - ``blanks``: Run All with the blanks left empty;
 - ``wrong``: where checkers judge the answers (04-06), a wrong answer at each checked
   challenge (the first number changed), its check, then the fix, re-running what the check
   says to re-run, up to the last of them; in the other notebooks one slip a learner really
   makes (SLIPS: a misspelled name, a missing argument, labels forgotten ...), whose error
   must name the fix, then the right answer and the rest of the notebook;
-- ``restart``: after the ``right`` path, in the same kernel, a kernel restart, a later cell
-  run first (it fails: its names are gone, and the error says "Run > Run All Above", from
-  the IPython startup file that pip installs, since nothing of the package is loaded yet),
-  then Run All Above, that cell and the rest.
 
 Each path must end with no error but the expected ones (a blank's NameError, a wrong
 answer's), every check of the notebook passing, no collapsed reference solution running
@@ -25,7 +25,6 @@ The kernels share one folder, in episode order, so episode 5's saved models reac
 from __future__ import annotations
 
 import re
-import time
 
 import nbformat
 import pytest
@@ -36,8 +35,9 @@ from kernel_learner import CHECK_CELL, ROOT, Kernel, challenges, is_answer_cell,
 pytest.importorskip("jupyter_client")
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-# Every notebook takes every path. The restart path runs in the right path's kernel (a kernel
-# start alone costs some 6 s of CPU: TensorFlow's import).
+# Every notebook takes every path. The restart runs in the middle of the right path, in its
+# kernel (a kernel start alone costs some 6 s of CPU: TensorFlow's import; a whole notebook
+# run, episode 5's ten epochs, a minute).
 CASES = [(notebook, path) for notebook in NOTEBOOKS for path in ("right", "blanks", "wrong")]
 # Notebooks without a checker: one real slip in one challenge (its number among the
 # notebook's challenges), the text the learner types instead of the right answer's, and what
@@ -115,8 +115,8 @@ class Learner:
         self.kernel.close()
 
 
-def right_path(learner, start=0):
-    for index in range(start, len(learner.cells)):
+def right_path(learner, start=0, stop=None):
+    for index in range(start, len(learner.cells) if stop is None else stop):
         printed, _, _ = learner.run(index)
         if is_hidden(learner.cells[index]):
             assert printed == "", f"a reference solution ran over a right answer:\n{learner.cells[index].source}"
@@ -131,11 +131,13 @@ def blanks_path(learner):
 
 
 def _uses_a_name_from_above(learner, index):
-    """The cell reads a name that only the cells above it make (it fails after a restart)."""
+    """The cell reads a name that the cells above it compute (data, model: not an import;
+    it fails after a restart)."""
     import ast
     import builtins
 
-    above = set().union(*(bound_names(learner.source(i, True)) for i in range(index)))
+    above = {name for i in range(index) for name, line in bound_names(learner.source(i, True)).items()
+             if not line.startswith(("import ", "from "))}
     try:
         tree = ast.parse(learner.cells[index].source)
     except SyntaxError:
@@ -144,22 +146,28 @@ def _uses_a_name_from_above(learner, index):
     return bool(read & above - set(bound_names(learner.cells[index].source)) - set(dir(builtins)))
 
 
-def restart_path(learner):
-    """After ``right_path``: restart, run a later cell, then Run All Above and the rest.
-    The later cell's NameError says what to do, though nothing of the package is loaded."""
+def restart_cell(learner):
+    """The cell the learner runs first after the restart: from the middle on, the first of
+    theirs that reads a name an earlier cell computes."""
+    return next(i for i in range(len(learner.cells) // 2, len(learner.cells))
+                if not is_hidden(learner.cells[i]) and i not in learner.challenge and not learner.is_check(i)
+                and _uses_a_name_from_above(learner, i))
+
+
+def restart_path(learner, later):
+    """Shift+Enter up to ``later``, a restart, ``later`` first: its NameError says what to do
+    though nothing of the package is loaded; then Run All Above and the rest."""
+    right_path(learner, stop=later)
+    reruns = [(i, p) for i, p, _ in learner.log if RERUN.search(p)]
+    assert not reruns, f"a checker reported a re-run nobody made: {reruns[0]}"
     learner.kernel.restart()
-    middle = len(learner.cells) // 2
-    later = next(i for i in range(middle, len(learner.cells))
-                 if not is_hidden(learner.cells[i]) and i not in learner.challenge and not learner.is_check(i)
-                 and _uses_a_name_from_above(learner, i))
     _, error, traceback = learner.run(later, expect_error=True)
     assert error and error.startswith("NameError"), f"cell {later} after a restart: {error}"
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(traceback))
     assert "is made by an earlier cell (" in shown and "Run > Run All Above" in shown, shown
     learner.log.clear()  # what the checks say from here on counts
-    for index in range(later):  # Run All Above, with the learner's answers in their cells
-        learner.run(index)
-    right_path(learner, start=later)
+    right_path(learner, stop=later)  # Run All Above, the learner's answers in their cells
+    right_path(learner, start=later)  # and on to the end
     return error, shown.strip().splitlines()[-1]
 
 
@@ -226,12 +234,9 @@ def wrong_path(learner):
 def test_a_learner_path_ends_with_a_working_notebook(notebook, path, folder, record_property):
     learner = Learner(notebook, folder)
     try:
-        if path == "right":
-            right_path(learner)
-            learner.finish()
-            started = time.perf_counter()
-            error, hint = restart_path(learner)  # then the restart path, in the same kernel
-            print(f"restart ({time.perf_counter() - started:.1f} s): {error}\n  {hint}")
+        if path == "right":  # with the restart path: Shift+Enter is split by a restart
+            error, hint = restart_path(learner, restart_cell(learner))
+            print(f"restart at cell {restart_cell(learner)}: {error}\n  {hint}")
             learner.finish()
             record_property("restart_hint", hint)
         elif path == "blanks":

@@ -557,12 +557,14 @@ def test_a_terminal_ipython_is_left_alone():
 
     from cifar_cnn import restart_hint
 
-    shell = InteractiveShell.instance()
+    shell = InteractiveShell.instance()  # the module's shell may carry friendly_errors' handler
+    saved = shell.custom_exceptions, shell.CustomTB
+    shell.custom_exceptions = ()
     try:
         restart_hint.load_ipython_extension(shell)
         assert shell.custom_exceptions == ()
     finally:
-        InteractiveShell.clear_instance()
+        shell.custom_exceptions, shell.CustomTB = saved
 
 
 def test_the_names_a_cell_binds():
