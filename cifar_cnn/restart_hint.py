@@ -33,6 +33,7 @@ import json
 import os
 import re
 from collections import deque
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["load_ipython_extension", "explain_in_kernel", "explain_missing_name", "bound_names"]
@@ -94,6 +95,11 @@ def bound_names(source: str) -> dict[str, str]:
     """The names a cell binds at its top level (assignments, imports, def, class, for,
     with ... as), each with the line that binds it. Magics (%, !) are turned into Python
     first; a cell that does not parse binds nothing."""
+    return dict(_bound_names(source))
+
+
+@lru_cache(maxsize=2048)  # a NameError reads every lesson notebook: parse each cell once
+def _bound_names(source):
     try:
         from IPython.core.inputtransformer2 import TransformerManager
 
@@ -103,7 +109,7 @@ def bound_names(source: str) -> dict[str, str]:
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return {}
+        return ()
     found = {}
 
     def bind(name, statement, node):
@@ -128,7 +134,7 @@ def bound_names(source: str) -> dict[str, str]:
             if not isinstance(node, _NOT_IN_SCOPE):
                 queue.extend((child, child if isinstance(child, ast.stmt) else statement)
                              for child in ast.iter_child_nodes(node))
-    return found
+    return tuple(found.items())
 
 
 def _lesson_notebooks():
