@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_notebooks as builder  # noqa: E402
 from solution_cells import checker_lines  # noqa: E402
 
+STARTUP_FILE = ROOT / "etc" / "ipython" / "startup" / "50-cifar-cnn-restart-hint.py"
 CHECK_CELL = "# Check your answer"
 YOUR_ANSWER = "# Your answer here"
 
@@ -93,14 +94,31 @@ def is_answer_cell(cell) -> bool:
     return cell.cell_type == "code" and (builder.BLANK in cell.source or cell.source.startswith(YOUR_ANSWER))
 
 
-class Kernel:
-    """One IPython kernel in ``folder``, in quick mode; ``run`` returns (printed, error)."""
+def ipython_dir(base: Path, startup: bool = True) -> Path:
+    """An IPYTHONDIR (away from the developer's ~/.ipython) whose profile runs the package's
+    IPython startup file at kernel start, as ``{sys.prefix}/etc/ipython/startup/`` does after
+    ``pip install`` (the same file, and the same IPython step: the startup files)."""
+    folder = base / ("ipython" if startup else "ipython-plain")
+    target = folder / "profile_default" / "startup"
+    target.mkdir(parents=True, exist_ok=True)
+    if startup:
+        (target / STARTUP_FILE.name).write_bytes(STARTUP_FILE.read_bytes())
+    return folder
 
-    def __init__(self, folder: Path):
+
+class Kernel:
+    """One IPython kernel in ``folder``, in quick mode, as ``pip install`` sets it up (the
+    package's startup file included, see ``ipython_dir``); ``run`` returns (printed, error,
+    traceback)."""
+
+    def __init__(self, folder: Path, startup: bool = True, env: dict | None = None):
         from jupyter_client.manager import start_new_kernel
 
-        env = builder.kernel_environment(full=False)
+        env = {**builder.kernel_environment(full=False), **(env or {})}
+        if not (env or {}).get("JPY_SESSION_NAME"):
+            env.pop("JPY_SESSION_NAME", None)  # the kernel knows no notebook unless a test says so
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+        env["IPYTHONDIR"] = str(ipython_dir(folder, startup))
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
 
     def run(self, code: str, timeout: float = 600) -> tuple[str, str | None, list[str]]:

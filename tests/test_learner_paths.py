@@ -3,15 +3,18 @@
 A real IPython kernel (jupyter_client, quick mode) runs each learner notebook the way a
 learner does, collapsed cells included (JupyterLab runs a collapsed cell on Shift+Enter):
 
-- ``right``: Shift+Enter through everything, each challenge answered right (the answer is
-  the episode's own solution, see tests/kernel_learner.py);
+- ``right``, with ``restart`` in the same kernel: Shift+Enter with each challenge answered
+  right (the answer is the episode's own solution, see tests/kernel_learner.py) up to the
+  middle; there a kernel restart, a later cell run first (it fails: its names are gone, and
+  its NameError says "Run > Run All Above", from the IPython startup file that pip installs,
+  since nothing of the package is loaded yet), then Run All Above and Shift+Enter to the
+  end: the right answers run through the whole notebook in the restarted kernel;
 - ``blanks``: Run All with the blanks left empty;
-- ``wrong``: a wrong answer at each checked challenge (the first number changed), its
-  check, then the fix, re-running what the check says to re-run, up to the last of them;
-- ``restart``: after the ``right`` path, a kernel restart, a later cell run first (it
-  fails: its names are gone), then Run All Above, that cell and the rest.
-
-(WRONG_ON and RESTART_ON below say which notebooks take the last two.)
+- ``wrong``: where checkers judge the answers (04-06), a wrong answer at each checked
+  challenge (the first number changed), its check, then the fix, re-running what the check
+  says to re-run, up to the last of them; in the other notebooks one slip a learner really
+  makes (SLIPS: a misspelled name, a missing argument, labels forgotten ...), whose error
+  must name the fix, then the right answer and the rest of the notebook;
 
 Each path must end with no error but the expected ones (a blank's NameError, a wrong
 answer's), every check of the notebook passing, no collapsed reference solution running
@@ -26,21 +29,30 @@ import re
 import nbformat
 import pytest
 
+from cifar_cnn.workshop.restart_hint import bound_names
 from kernel_learner import CHECK_CELL, ROOT, Kernel, challenges, is_answer_cell, is_hidden
 
 pytest.importorskip("jupyter_client")
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-# Every notebook takes the right and the blanks path. The two others re-run a whole notebook
-# each (a kernel start alone costs some 6 s of CPU: TensorFlow's import), so they run where
-# they have the most to find, to keep the whole module near 3 CPU minutes: the wrong path
-# where checkers judge the answers (01-03, 07 and 08 have none), the restart on a data
-# notebook and the two whose later cells build on checked answers (05, 07 and 08 train or
-# evaluate models, and their right path already runs every cell).
-WRONG_ON = ("04", "05", "06")
-RESTART_ON = ("02", "04", "06")
-CASES = [(notebook, path) for notebook in NOTEBOOKS for path in ("right", "blanks", "wrong")
-         if path != "wrong" or notebook.stem[:2] in WRONG_ON]
+# Every notebook takes every path. The restart runs in the middle of the right path, in its
+# kernel (a kernel start alone costs some 6 s of CPU: TensorFlow's import; a whole notebook
+# run, episode 5's ten epochs, a minute).
+CASES = [(notebook, path) for notebook in NOTEBOOKS for path in ("right", "blanks", "wrong")]
+# Notebooks without a checker: one real slip in one challenge (its number among the
+# notebook's challenges), the text the learner types instead of the right answer's, and what
+# the error must say (the friendly hint where there is one; Python's own message otherwise).
+SLIPS = {
+    "01": (1, "conv_params(kernel_size=3, in_channels=3, filters=16)", "conv_params(kernel_size=3, filters=16)",
+           "missing 1 required positional argument: 'in_channels'"),
+    "02": (0, "data.class_names[", "data.class_name[", "did you mean class_names?"),
+    "03": (2, "keras.layers.Conv2D(10, 3,", "keras.layers.Conv2d(10, 3,", "did you mean keras.layers.Conv2D?"),
+    "07": (1, "model.evaluate(data.x_val, data.y_val, verbose=0)", "model.evaluate(data.x_val, verbose=0)",
+           "got the images but no labels"),
+    "08": (0, 'model.save(workdir / "plain.keras")', 'model.save(workdir / "plain")', "the .keras extension"),
+    "09": (1, 'BatchNormalization(name="bn1")', 'BatchNormalisation(name="bn1")',
+           "did you mean keras.layers.BatchNormalization"),
+}
 RERUN = re.compile(r"a cell ran a second time|has been through .* twice|is used 2 times|identical \w+ layers")
 PASSED = re.compile(r'passed\("(\w+)"\)|^check_(\w+)\(', re.M)
 ALL_CORRECT = "✓ all correct"
@@ -103,8 +115,8 @@ class Learner:
         self.kernel.close()
 
 
-def right_path(learner, start=0):
-    for index in range(start, len(learner.cells)):
+def right_path(learner, start=0, stop=None):
+    for index in range(start, len(learner.cells) if stop is None else stop):
         printed, _, _ = learner.run(index)
         if is_hidden(learner.cells[index]):
             assert printed == "", f"a reference solution ran over a right answer:\n{learner.cells[index].source}"
@@ -118,19 +130,61 @@ def blanks_path(learner):
         learner.run(index, answers=False, expect_error=allowed)
 
 
-def restart_path(learner):
-    """After ``right_path``: restart, run a later cell, then Run All Above and the rest."""
+def _uses_a_name_from_above(learner, index):
+    """The cell reads a name that the cells above it compute (data, model: not an import;
+    it fails after a restart)."""
+    import ast
+    import builtins
+
+    above = {name for i in range(index) for name, line in bound_names(learner.source(i, True)).items()
+             if not line.startswith(("import ", "from "))}
+    try:
+        tree = ast.parse(learner.cells[index].source)
+    except SyntaxError:
+        return False
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return bool(read & above - set(bound_names(learner.cells[index].source)) - set(dir(builtins)))
+
+
+def restart_cell(learner):
+    """The cell the learner runs first after the restart: from the middle on, the first of
+    theirs that reads a name an earlier cell computes."""
+    return next(i for i in range(len(learner.cells) // 2, len(learner.cells))
+                if not is_hidden(learner.cells[i]) and i not in learner.challenge and not learner.is_check(i)
+                and _uses_a_name_from_above(learner, i))
+
+
+def restart_path(learner, later):
+    """Shift+Enter up to ``later``, a restart, ``later`` first: its NameError says what to do
+    though nothing of the package is loaded; then Run All Above and the rest."""
+    right_path(learner, stop=later)
+    reruns = [(i, p) for i, p, _ in learner.log if RERUN.search(p)]
+    assert not reruns, f"a checker reported a re-run nobody made: {reruns[0]}"
     learner.kernel.restart()
-    middle = len(learner.cells) // 2
-    later = next(i for i in range(middle, len(learner.cells))
-                 if not is_hidden(learner.cells[i]) and i not in learner.challenge and not learner.is_check(i))
     _, error, traceback = learner.run(later, expect_error=True)
     assert error and error.startswith("NameError"), f"cell {later} after a restart: {error}"
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(traceback))
+    assert "is made by an earlier cell (" in shown and "Run > Run All Above" in shown, shown
     learner.log.clear()  # what the checks say from here on counts
-    for index in range(later):  # Run All Above, with the learner's answers in their cells
-        learner.run(index)
-    right_path(learner, start=later)
-    return "Run All Above" in "".join(traceback)
+    right_path(learner, stop=later)  # Run All Above, the learner's answers in their cells
+    right_path(learner, start=later)  # and on to the end
+    return error, shown.strip().splitlines()[-1]
+
+
+def slip_path(learner, stem):
+    """A slip in one challenge (SLIPS), its error naming the fix, then the right answer and
+    the rest of the notebook."""
+    number, right, typed, says = SLIPS[stem]
+    index = sorted(learner.challenge)[number]
+    answer = learner.challenge[index].right()
+    assert right in answer, f"SLIPS[{stem!r}] is out of date with the episode:\n{answer}"
+    for before in range(index):
+        learner.run(before)
+    printed, error, traceback = learner.run(index, source=answer.replace(right, typed, 1), expect_error=True)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(traceback)) + printed
+    assert error and says in shown, f"the slip {typed!r} gave:\n{shown}"
+    right_path(learner, start=index)  # the right answer, then the rest
+    return typed, error
 
 
 def wrong_path(learner):
@@ -180,17 +234,19 @@ def wrong_path(learner):
 def test_a_learner_path_ends_with_a_working_notebook(notebook, path, folder, record_property):
     learner = Learner(notebook, folder)
     try:
-        if path == "right":
-            right_path(learner)
+        if path == "right":  # with the restart path: Shift+Enter is split by a restart
+            error, hint = restart_path(learner, restart_cell(learner))
+            print(f"restart at cell {restart_cell(learner)}: {error}\n  {hint}")
             learner.finish()
-            if notebook.stem[:2] in RESTART_ON:  # then the restart path, in the same kernel
-                hint = restart_path(learner)
-                print(f"restart: the first cell's error names Run All Above: {hint}")
-                learner.finish()
-                record_property("restart_hint", hint)
+            record_property("restart_hint", hint)
         elif path == "blanks":
             blanks_path(learner)
             learner.finish()
+        elif notebook.stem[:2] in SLIPS:
+            typed, error = slip_path(learner, notebook.stem[:2])
+            print(f"slip: {typed}\n  -> {error}")
+            learner.finish()
+            record_property("slip", error)
         else:
             wrong = wrong_path(learner)
             print(f"wrong answers run then fixed: {wrong} (caught by a checker, where there is one)")

@@ -459,3 +459,136 @@ def test_the_hint_comes_within_the_first_lines(mistake, namespace, kernel, capfd
     before = next(i for i, line in enumerate(shown) if mistake.says in line)
     assert before <= 8, f"{before} lines before the fix:\n{text}"
     assert "site-packages" not in text and "Traceback" not in text, text  # Keras internals folded away
+
+
+# ---------------------------------------------------------------- a restart, nothing loaded yet
+# After a kernel restart the package is not imported, so friendly_errors() is off: the hint
+# then comes from cifar_cnn/workshop/restart_hint.py, which the installed IPython startup file loads
+# at every kernel start. A real kernel runs that same startup file (tests/kernel_learner.py).
+
+RESTART_HINT = "run the cells above first: Run > Run All Above"
+
+
+@pytest.fixture(scope="module")
+def fresh_kernel(tmp_path_factory):
+    """A kernel as `pip install cifar-cnn` leaves it: the startup file ran, nothing else."""
+    pytest.importorskip("jupyter_client")
+    from kernel_learner import Kernel
+
+    kernel = Kernel(tmp_path_factory.mktemp("restart"))
+    yield kernel
+    kernel.close()
+
+
+def _shown(traceback):
+    return _ANSI.sub("", "\n".join(traceback))
+
+
+def test_a_fresh_kernel_loads_no_keras_and_explains_a_name_from_an_earlier_cell(fresh_kernel):
+    printed, error, _ = fresh_kernel.run(
+        "import sys\nprint(sorted(m for m in ('keras', 'tensorflow', 'numpy', 'cifar_cnn') if m in sys.modules))")
+    assert error is None and printed.strip() == "['cifar_cnn']", printed  # the hint's module, no Keras
+    for cell, binding in [("model.summary()", "(model = keras.Model(inputs=inputs, outputs=outputs"),
+                          ("history = train(model, data, epochs=2)", "(from cifar_cnn import train)"),
+                          ("model_dropout.summary()", "(model_dropout = create_model_dropout())")]:
+        _, error, traceback = fresh_kernel.run(cell)
+        shown = _shown(traceback).splitlines()
+        assert error.startswith("NameError"), error
+        at = next(i for i, line in enumerate(shown) if line.startswith("NameError:"))
+        assert RESTART_HINT in shown[at + 1] and binding in shown[at + 1], "\n".join(shown)
+    _, error, traceback = fresh_kernel.run("undefined_thing + 1")  # not a name of the lesson: unchanged
+    assert error == "NameError: name 'undefined_thing' is not defined"
+    assert "Run All Above" not in _shown(traceback)
+
+
+def test_a_known_notebook_hints_only_its_names_made_above(fresh_kernel, tmp_path):
+    """JupyterLab tells the kernel its notebook (__session__): then only that notebook's
+    cells above the running one count, not the lesson's."""
+    import nbformat
+
+    path = tmp_path / "mine.ipynb"
+    cells = ["import numpy as np\nscale = 2", "print(scale)", "print(later)", "later = 3"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    fresh_kernel.run(f"__session__ = {str(path)!r}")
+    try:
+        _, error, traceback = fresh_kernel.run("print(scale)")
+        assert error and "(scale = 2)" in _shown(traceback) and RESTART_HINT in _shown(traceback)
+        _, error, traceback = fresh_kernel.run("print(later)")  # made by a cell below: no "run above"
+        assert error and "Run All Above" not in _shown(traceback)
+        _, error, traceback = fresh_kernel.run("model.summary()")  # the lesson's name, not this notebook's
+        assert error and "Run All Above" not in _shown(traceback)
+    finally:
+        fresh_kernel.run("del __session__")
+
+
+def test_friendly_errors_takes_over_the_name_error(fresh_kernel):
+    """Once the setup cell turns friendly_errors() on, its handler explains NameErrors (once)."""
+    fresh_kernel.run("import cifar_cnn\ncifar_cnn.friendly_errors()")
+    try:
+        printed, error, traceback = fresh_kernel.run("model_dropout.summary()")
+        told = _shown(traceback) + printed
+        assert error and told.count("Run > Run All Above") == 1, told
+        assert friendly.HEADER in told and "(model_dropout = create_model_dropout())" not in told
+        # a name of the lesson's notebooks that slips.LESSON_NAMES does not list: asked of restart_hint
+        printed, error, traceback = fresh_kernel.run("print(per_class.max())")
+        assert "per_class is made by an earlier cell (per_class = " in printed, _shown(traceback) + printed
+    finally:
+        fresh_kernel.run("cifar_cnn.friendly_errors(False)")
+
+
+def test_without_the_startup_file_a_kernel_is_unchanged(tmp_path):
+    """The same kernel without the package's startup file (another environment): no hint."""
+    pytest.importorskip("jupyter_client")
+    from kernel_learner import Kernel
+
+    kernel = Kernel(tmp_path, startup=False)
+    try:
+        printed, _, _ = kernel.run("print(get_ipython().custom_exceptions)")
+        assert printed.strip() == "()"
+        _, error, traceback = kernel.run("model.summary()")
+        assert error == "NameError: name 'model' is not defined" and "Run All Above" not in _shown(traceback)
+    finally:
+        kernel.close()
+
+
+def test_a_terminal_ipython_is_left_alone():
+    """Not a Jupyter kernel (no cells above to run): the extension installs nothing."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from cifar_cnn.workshop import restart_hint
+
+    shell = InteractiveShell.instance()  # the module's shell may carry friendly_errors' handler
+    saved = shell.custom_exceptions, shell.CustomTB
+    shell.custom_exceptions = ()
+    try:
+        restart_hint.load_ipython_extension(shell)
+        assert shell.custom_exceptions == ()
+    finally:
+        shell.custom_exceptions, shell.CustomTB = saved
+
+
+def test_the_names_a_cell_binds():
+    from cifar_cnn.workshop.restart_hint import bound_names
+
+    cell = """%matplotlib inline
+import numpy as np, os.path
+from cifar_cnn import (train,
+    evaluate as ev)
+a, (b, *c) = 1, (2, 3)
+total += 1
+for epoch in range(3):
+    with open("f") as handle:
+        loss: float = 0.5
+if (n := 3) > 2:
+    squares = [k * k for k in range(n)]
+def fit(inner=1):
+    hidden = inner
+class Net:
+    field = 1
+"""
+    names = bound_names(cell)
+    assert set(names) == {"np", "os", "train", "ev", "a", "b", "c", "total", "epoch", "handle", "loss",
+                          "n", "squares", "fit", "Net"}
+    assert names["ev"] == "from cifar_cnn import ev" or names["ev"] == "from cifar_cnn import evaluate"
+    assert names["squares"] == "squares = [k * k for k in range(n)]"
+    assert bound_names("x = (") == {}  # a cell that does not parse binds nothing

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from cifar_cnn.cli import main
-from cifar_cnn.workshop import ANSWER_KEY_DIR, copy_notebooks, make_stick
+from cifar_cnn.workshop.notebooks import ANSWER_KEY_DIR, copy_notebooks
+from cifar_cnn.workshop.stick import make_stick
 from cifar_cnn.workshop.wheels import wheelhouse_requirements
 from cifar_files import write_cifar_folder
 
@@ -58,6 +59,35 @@ def test_the_wheel_carries_the_learner_notebooks_and_not_the_answers(stick):
         assert packed == [f"cifar_cnn/lesson_notebooks/{p.name}" for p in LEARNER]
         for p in LEARNER:
             assert wheel.read(f"cifar_cnn/lesson_notebooks/{p.name}") == p.read_bytes()
+
+
+STARTUP = "etc/ipython/startup/50-cifar-cnn-restart-hint.py"  # cifar_cnn/workshop/restart_hint.py
+
+
+def test_the_wheel_installs_the_ipython_startup_file_under_the_prefix(stick):
+    """The wheel's data scheme: pip puts it in {sys.prefix}/etc/ipython/startup/."""
+    with zipfile.ZipFile(stick["wheel"]) as wheel:
+        version = stick["wheel"].name.split("-")[1]
+        assert wheel.read(f"cifar_cnn-{version}.data/data/{STARTUP}") == (ROOT / STARTUP).read_bytes()
+
+
+def test_an_editable_install_carries_the_startup_file_too(tmp_path):
+    """pip install -e . builds an editable wheel (PEP 660); setuptools leaves data_files out
+    of it unless setup.py's distribution answers has_data()."""
+    import shutil
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "cifar_cnn", src / "cifar_cnn", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "etc", src / "etc")
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE.md"):
+        shutil.copy2(ROOT / name, src / name)
+    code = f"from setuptools import build_meta; print(build_meta.build_editable({str(tmp_path / 'out')!r}))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=src, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    name = done.stdout.strip().splitlines()[-1]
+    with zipfile.ZipFile(tmp_path / "out" / name) as wheel:
+        assert any(n.endswith(f".data/data/{STARTUP}") for n in wheel.namelist()), wheel.namelist()
 
 
 def test_a_learner_installs_from_the_stick_without_network(stick, tmp_path):

@@ -101,7 +101,7 @@ def add_doctor_parser(commands):
 
 
 def cmd_workshop(args):
-    from ..workshop import make_stick
+    from ..workshop.stick import make_stick
 
     if bool(args.wheelhouse) != bool(args.platform or args.python_version):
         raise CliError("--wheelhouse goes with --platform and --python-version (e.g. --wheelhouse "
@@ -121,7 +121,7 @@ def cmd_workshop(args):
 
 
 def cmd_notebooks(args):
-    from ..workshop import copy_notebooks
+    from ..workshop.notebooks import copy_notebooks
 
     try:
         done = copy_notebooks(args.folder, force=args.force)
@@ -139,7 +139,7 @@ def cmd_notebooks(args):
 
 def add_workshop_parsers(commands):
     """Add ``workshop`` and ``notebooks`` to the ``cifar-cnn`` parser."""
-    from ..workshop import PLATFORMS
+    from ..workshop.wheels import PLATFORMS
 
     p = commands.add_parser("workshop", help="write the workshop folder for a USB stick: wheels, data, notebooks")
     p.add_argument("folder", metavar="DIR", help="the folder to write (new or empty)")

@@ -80,7 +80,9 @@ def _name_error(error):
             f"{name} is made by an earlier cell, and this kernel has not run it (a restarted kernel, or a "
             f"notebook just opened, starts empty): {_RUN_ABOVE}"
         )
-    return None
+    from .restart_hint import explain_in_kernel  # any other name an earlier cell binds
+
+    return explain_in_kernel(error)
 
 
 def _close(name, candidates):

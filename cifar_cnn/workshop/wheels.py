@@ -79,6 +79,7 @@ def build_package_wheel(out_dir) -> Path:
             shutil.copy2(root / name, src / name)
         shutil.copytree(root / "cifar_cnn", src / "cifar_cnn",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "lesson_notebooks"))
+        shutil.copytree(root / "etc", src / "etc")  # the IPython startup file (setup.py's data_files)
         (src / LEARNER_DIR).mkdir()
         for notebook in sorted((root / LEARNER_DIR).glob(PATTERN)):
             shutil.copy2(notebook, src / LEARNER_DIR / notebook.name)
