@@ -8,8 +8,9 @@ where a learner reading ``help(train_fast)`` sees them; the command line's help 
 them from here. :data:`TRAINED_BY` names the models that have their own recipe; every
 other model of :data:`cifar_cnn.models.MODELS` trains with the lesson's.
 
-Importing this module imports no Keras: the trainers import it when they run, and the
-factories are looked up only by :func:`trainable`.
+Importing this module imports no Keras (``cifar-cnn train --help`` reads it): the trainers
+and factories import Keras when called, and the lesson's factories (``cifar_cnn.models``,
+which imports Keras) are looked up only by :func:`trainable` and :func:`model_names`.
 """
 
 from __future__ import annotations
