@@ -1,5 +1,5 @@
 """Puts the learner notebooks into the wheel (pyproject.toml holds everything else), and
-the IPython startup file of cifar_cnn/restart_hint.py into {sys.prefix}/etc/ipython/startup/.
+the IPython startup file of cifar_cnn/workshop/restart_hint.py into {sys.prefix}/etc/ipython/startup/.
 
 The build copies ``notebooks/NN-*.ipynb`` (the learner notebooks, never the answer key) into
 ``cifar_cnn/lesson_notebooks/`` of the wheel, so ``cifar-cnn notebooks DIR`` works for a

@@ -17,7 +17,7 @@ one run each (``docs/benchmarks.md`` lists them with their commands):
   there, the figure shows the latest with the default settings).
 
 Lines are validation accuracy (the test set is touched once per run); the star at the end
-of each line is that run's test accuracy. ``cifar_cnn.frontier`` holds the end points for
+of each line is that run's test accuracy. ``cifar_cnn.workshop.frontier_runs`` holds the end points for
 ``cifar-cnn plan``.
 """
 

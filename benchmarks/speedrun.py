@@ -46,12 +46,12 @@ def main(argv=None):
     import keras
 
     from cifar_cnn import load_cifar10, set_seed
-    from cifar_cnn.speedrun import create_model_speedrun, evaluate_speedrun, train_speedrun
+    from cifar_cnn.recipes.speedrun_recipe import create_model_speedrun, evaluate_speedrun, train_speedrun
 
     load_before = os.getloadavg()
     data = load_cifar10(args.data_dir, n_train=args.n_train, dtype="uint8", seed=args.seed)
     set_seed(args.seed)
-    model = create_model_speedrun(widths=tuple(args.widths))
+    model = create_model_speedrun(filters=tuple(args.widths))
     epochs = []
 
     class Clock(keras.callbacks.Callback):

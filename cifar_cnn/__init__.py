@@ -4,191 +4,72 @@ Everything a lesson needs is importable from the top level::
 
     from cifar_cnn import create_model_intro, load_cifar10, train
 
-``import cifar_cnn`` is quick: Keras and TensorFlow are imported only when a function
-that needs them is first used (PEP 562 lazy attributes). The ``if TYPE_CHECKING:`` block
-repeats the same names as static imports, which never run, so that editors and type
-checkers follow ``from cifar_cnn import train`` to :func:`cifar_cnn.training.train`.
+The top level offers the ``__all__`` of each module in :data:`LESSON_MODULES`, the
+lesson's API; nothing else lists those names. ``import cifar_cnn`` is quick: Keras and
+TensorFlow are imported only when a function that needs them is first used (PEP 562
+lazy attributes). The first look-up reads those modules' ``__all__`` from their
+source, without importing them. Editors and type checkers read ``__init__.pyi``, written
+by ``python tools/write_init_stub.py`` from the same ``__all__`` (tests/test_package.py
+checks it is current), and follow ``from cifar_cnn import train`` to
+:func:`cifar_cnn.training.train`.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
-_EXPORTS = {
-    **dict.fromkeys(
-        [
-            "create_model_intro", "create_model_dropout", "create_model_one_conv",
-            "create_model_two_conv", "create_model_vgg", "create_model_residual",
-            "create_model_dense", "create_model_deep", "create_model_fast", "MODELS", "get_factory",
-        ],
-        "cifar_cnn.models",
-    ),
-    **dict.fromkeys(
-        ["load_cifar10", "download_cifar10", "CLASS_NAMES", "DataError", "DataNotFoundError"],
-        "cifar_cnn.data",
-    ),
-    **dict.fromkeys(
-        [
-            "conv_output_size", "pool_output_size", "conv_params", "dense_params",
-            "layer_table", "format_layer_table",
-        ],
-        "cifar_cnn.arithmetic",
-    ),
-    **dict.fromkeys(["set_seed", "compile_model", "train", "train_fast", "evaluate"], "cifar_cnn.training"),
-    **dict.fromkeys(
-        ["save_model", "load_model", "ModelFileError", "UnsafeModelError"], "cifar_cnn.sharing"
-    ),
-    **dict.fromkeys(
-        [
-            "ConvExample", "CellComputation", "conv1d_worked_example", "conv2d_worked_example",
-            "multiple_filters_example", "multiple_channels_example", "apply_kernel",
-            "apply_kernel_to_rgb", "to_grayscale", "chelsea_image", "cat_horizontal_edges",
-            "cifar_horizontal_edges", "convolve_cell", "convolve1d_valid", "convolve2d_valid",
-            "HORIZONTAL_EDGE_KERNEL", "VERTICAL_LINE_KERNEL", "HORIZONTAL_LINE_KERNEL",
-        ],
-        "cifar_cnn.convolution",
-    ),
-    **dict.fromkeys(
-        [
-            "plot_history", "plot_images", "plot_convolution", "plot_feature_map_pairs",
-            "plot_feature_maps", "plot_filters", "confusion_matrix", "plot_confusion_matrix",
-            "plot_predictions", "plot_augmentation", "plot_gradient_flow",
-        ],
-        "cifar_cnn.plots",
-    ),
-    "quick_mode": "cifar_cnn.lesson",
-    **dict.fromkeys(
-        [
-            "Verdict", "check_input", "check_conv2d", "check_pooling", "check_second_block",
-            "check_flatten", "check_dense", "check_output", "check_model_intro",
-            "check_model_dropout", "check_model_one_conv", "check_model_two_conv",
-            "check_model_vgg", "check_compile",
-        ],
-        "cifar_cnn.checks",
-    ),
-    "friendly_errors": "cifar_cnn.friendly",
-    **dict.fromkeys(["gradient_norms", "gradient_flow", "conv_layers"], "cifar_cnn.gradients"),
-}
+# The modules whose public names (their __all__) make the lesson's API, in the order the
+# episodes meet them. The workshop tools (cifar_cnn.workshop) and the recipes
+# (cifar_cnn.recipes) are imported from their subpackages, except friendly_errors, which
+# every notebook calls first.
+LESSON_MODULES = (
+    "lesson", "data", "models", "extra_models", "arithmetic", "convolution", "training",
+    "evaluation", "gradients", "plots", "sharing", "checks", "workshop.friendly",
+)
 
-if TYPE_CHECKING:  # static imports for editors and type checkers; never run
-    # Keep in step with _EXPORTS (tests/test_package.py checks it).
-    from .models import (
-        MODELS,
-        create_model_deep,
-        create_model_dense,
-        create_model_dropout,
-        create_model_fast,
-        create_model_intro,
-        create_model_one_conv,
-        create_model_residual,
-        create_model_two_conv,
-        create_model_vgg,
-        get_factory,
-    )
-    from .data import (
-        CLASS_NAMES,
-        DataError,
-        DataNotFoundError,
-        download_cifar10,
-        load_cifar10,
-    )
-    from .arithmetic import (
-        conv_output_size,
-        conv_params,
-        dense_params,
-        format_layer_table,
-        layer_table,
-        pool_output_size,
-    )
-    from .training import (
-        compile_model,
-        evaluate,
-        set_seed,
-        train,
-        train_fast,
-    )
-    from .sharing import (
-        ModelFileError,
-        UnsafeModelError,
-        load_model,
-        save_model,
-    )
-    from .convolution import (
-        CellComputation,
-        ConvExample,
-        HORIZONTAL_EDGE_KERNEL,
-        HORIZONTAL_LINE_KERNEL,
-        VERTICAL_LINE_KERNEL,
-        apply_kernel,
-        apply_kernel_to_rgb,
-        cat_horizontal_edges,
-        chelsea_image,
-        cifar_horizontal_edges,
-        conv1d_worked_example,
-        conv2d_worked_example,
-        convolve1d_valid,
-        convolve2d_valid,
-        convolve_cell,
-        multiple_channels_example,
-        multiple_filters_example,
-        to_grayscale,
-    )
-    from .plots import (
-        confusion_matrix,
-        plot_augmentation,
-        plot_confusion_matrix,
-        plot_convolution,
-        plot_feature_map_pairs,
-        plot_feature_maps,
-        plot_filters,
-        plot_gradient_flow,
-        plot_history,
-        plot_images,
-        plot_predictions,
-    )
-    from .lesson import (
-        quick_mode,
-    )
-    from .checks import (
-        Verdict,
-        check_compile,
-        check_conv2d,
-        check_dense,
-        check_flatten,
-        check_input,
-        check_model_dropout,
-        check_model_intro,
-        check_model_one_conv,
-        check_model_two_conv,
-        check_model_vgg,
-        check_output,
-        check_pooling,
-        check_second_block,
-    )
-    from .friendly import (
-        friendly_errors,
-    )
-    from .gradients import (
-        conv_layers,
-        gradient_flow,
-        gradient_norms,
-    )
+_PACKAGE = Path(__file__).resolve().parent
+_exports: dict[str, str] | None = None  # public name -> module, read on first use
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+
+def declared_names(module: str) -> list[str]:
+    """The names in ``cifar_cnn.<module>``'s ``__all__``, read from its source: a list of
+    strings written out (no Keras is imported to learn them)."""
+    path = _PACKAGE.joinpath(*module.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise ImportError(f"cifar_cnn.{module} has no __all__ = [...] list")
+
+
+def exports() -> dict[str, str]:
+    """Every top-level name and the module it comes from; a name two modules declare is an error."""
+    global _exports
+    if _exports is None:
+        table: dict[str, str] = {}
+        for module in LESSON_MODULES:
+            for name in declared_names(module):
+                if name in table:
+                    raise ImportError(f"{name} is declared by both cifar_cnn.{table[name]} and cifar_cnn.{module}")
+                table[name] = module
+        _exports = table
+    return _exports
 
 
 def __getattr__(name):
-    module = _EXPORTS.get(name)
+    if name == "__all__":
+        return sorted(exports()) + ["__version__"]
+    module = exports().get(name)
     if module is None:
         raise AttributeError(f"module 'cifar_cnn' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(f"cifar_cnn.{module}"), name)
     globals()[name] = value  # later look-ups skip __getattr__
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(exports()))

@@ -8,6 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
+__all__ = ["give_default_permissions", "atomic_path", "remove_stale_partials"]
+
 
 def give_default_permissions(path, directory=False):
     """Undo tempfile's private 0600/0700 modes: use what plain open()/mkdir() would give.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Sequence
 
-from .validation import check_count, check_flag, is_int
+from .validation import require_count, require_flag, is_int
 
 __all__ = [
     "conv_output_size",
@@ -47,7 +47,7 @@ def same_padding(kernel_size: int) -> int:
     Only odd kernel sizes can be padded symmetrically; Keras's ``padding="same"``
     pads the extra pixel on the bottom/right for even sizes.
     """
-    kernel_size = check_count("kernel_size", kernel_size)
+    kernel_size = require_count("kernel_size", kernel_size)
     return (kernel_size - 1) // 2
 
 
@@ -75,10 +75,10 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1) -
     >>> conv_output_size(32, 5, padding=2)       # 5x5 with a 2-pixel border keeps 32
     32
     """
-    input_size = check_count("input_size", input_size)
-    kernel_size = check_count("kernel_size", kernel_size)
-    stride = check_count("stride", stride)
-    dilation = check_count("dilation", dilation)
+    input_size = require_count("input_size", input_size)
+    kernel_size = require_count("kernel_size", kernel_size)
+    stride = require_count("stride", stride)
+    dilation = require_count("dilation", dilation)
     if isinstance(padding, str) and padding == "same":
         return math.ceil(input_size / stride)
     if isinstance(padding, str) and padding == "valid":
@@ -115,9 +115,9 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True) -> int:
     448
     """
     fh, fw = _pair(kernel_size, "kernel_size")
-    in_channels = check_count("in_channels", in_channels)
-    filters = check_count("filters", filters)
-    use_bias = check_flag("use_bias", use_bias)
+    in_channels = require_count("in_channels", in_channels)
+    filters = require_count("filters", filters)
+    use_bias = require_flag("use_bias", use_bias)
     return filters * fh * fw * in_channels + (filters if use_bias else 0)
 
 
@@ -127,9 +127,9 @@ def dense_params(in_units, units, use_bias=True) -> int:
     >>> dense_params(1152, 64)
     73792
     """
-    in_units = check_count("in_units", in_units)
-    units = check_count("units", units)
-    use_bias = check_flag("use_bias", use_bias)
+    in_units = require_count("in_units", in_units)
+    units = require_count("units", units)
+    use_bias = require_flag("use_bias", use_bias)
     return in_units * units + (units if use_bias else 0)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_count, check_same_length
+from .validation import require_count, require_same_length
 
 __all__ = ["class_numbers", "confusion_matrix"]
 
@@ -63,9 +63,9 @@ def confusion_matrix(y_true, y_pred, num_classes=10) -> np.ndarray:
     -------
     numpy.ndarray of int, shape (num_classes, num_classes)
     """
-    num_classes = check_count("num_classes", num_classes, minimum=2)
+    num_classes = require_count("num_classes", num_classes, minimum=2)
     y_true = class_numbers(y_true, num_classes, "true labels (y_true)")
     y_pred = class_numbers(y_pred, num_classes, "predictions (y_pred)")
-    check_same_length(true_labels=y_true, predictions=y_pred)
+    require_same_length(true_labels=y_true, predictions=y_pred)
     counts = np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .factory_parts import check_fits, check_flag, check_input_shape, classifier
-from .validation import check_count, check_int_tuple
+from .factory_parts import require_fits, require_input_shape, classifier
+from .validation import require_count, require_flag, require_int_tuple
 
 __all__ = ["create_model_deep", "create_model_fast"]
 
@@ -54,10 +54,10 @@ def create_model_deep(
     keras.Model
         The uncompiled model.
     """
-    input_shape = check_input_shape(input_shape, num_classes, "create_model_deep", "depth")
-    depth = check_count("depth", depth, minimum=1, maximum=200)
-    check_flag("residual", residual)
-    filters = check_count("filters", filters)
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_deep", "depth")
+    depth = require_count("depth", depth, minimum=1, maximum=200)
+    require_flag("residual", residual)
+    filters = require_count("filters", filters)
     try:
         keras.activations.get(activation)
     except (ValueError, TypeError):
@@ -111,10 +111,10 @@ def create_model_fast(
     keras.Model
         The uncompiled model.
     """
-    input_shape = check_input_shape(input_shape, num_classes, "create_model_fast", "filters")
-    filters = check_int_tuple("filters", filters)
-    check_flag("augment", augment)
-    check_fits("create_model_fast", input_shape, [("pool", 2, 0)] * len(filters))
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_fast", "filters")
+    filters = require_int_tuple("filters", filters)
+    require_flag("augment", augment)
+    require_fits("create_model_fast", input_shape, [("pool", 2, 0)] * len(filters))
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
     if augment:

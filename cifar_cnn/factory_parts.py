@@ -10,12 +10,12 @@ from __future__ import annotations
 from keras import layers
 
 from .arithmetic import conv_output_size, pool_output_size
-from .validation import check_count, check_flag, is_int  # noqa: F401 (check_flag: re-exported)
+from .validation import is_int, require_count
 
-__all__ = ["check_input_shape", "check_fits", "check_flag", "classifier"]
+__all__ = ["require_input_shape", "require_fits", "classifier"]
 
 
-def check_input_shape(input_shape, num_classes, factory=None, setting=None):
+def require_input_shape(input_shape, num_classes, factory=None, setting=None):
     """Check the two arguments every factory takes first; return ``input_shape`` as a
     tuple of ints. ``factory`` and ``setting`` (its first architecture argument) let the
     message name the fix when a learner passes an architecture argument by position, as
@@ -35,11 +35,11 @@ def check_input_shape(input_shape, num_classes, factory=None, setting=None):
             "input_shape must be (height, width, channels) with positive integers, "
             f"e.g. (32, 32, 3) for CIFAR-10; got {input_shape!r}{by_name}"
         )
-    check_count("num_classes", num_classes, minimum=2)
+    require_count("num_classes", num_classes, minimum=2)
     return tuple(int(v) for v in input_shape)
 
 
-def check_fits(factory, input_shape, steps):
+def require_fits(factory, input_shape, steps):
     """Follow the image size through ("conv"|"pool", size, padding) steps with the
     lesson's formulas and fail early, in plain words, if it would shrink below 1 pixel
     (Keras would otherwise fail deep inside with a negative dimension)."""

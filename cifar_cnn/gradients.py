@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .images import to_unit_range
-from .models import conv_layers  # lives with the models; re-exported here as before
-from .training import check_arrays
-from .validation import check_count, is_int
+from .pixels import to_unit_range
+from .models import conv_layers
+from .training import require_arrays
+from .validation import require_count, is_int
 
-__all__ = ["conv_layers", "gradient_norms", "gradient_flow"]
+__all__ = ["gradient_norms", "gradient_flow"]
 
 
 # ---------------------------------------------------------------- input checks
 
 
-def _check_batch(model, images, labels):
+def _require_batch(model, images, labels):
     """Images as float32 in [0, 1] matching the model, labels as class numbers."""
-    images, labels = check_arrays(model, images, labels, "batch")
+    images, labels = require_arrays(model, images, labels, "batch")
     images = to_unit_range(images, "images")  # uint8 is scaled as load_cifar10 does
     if labels.ndim == 2:
         labels = labels.argmax(axis=1)  # one-hot rows
@@ -147,7 +147,7 @@ def gradient_norms(model, images, labels) -> np.ndarray:
     convs = conv_layers(model)
     if not convs:
         raise ValueError(f"{model.name} has no Conv2D layers: there are no convolution kernels to measure")
-    images, labels = _check_batch(model, images, labels)
+    images, labels = _require_batch(model, images, labels)
     backend = keras.backend.backend()
     compute = _GRADIENT_BACKENDS.get(backend)
     if compute is None:
@@ -217,9 +217,9 @@ def gradient_flow(depths=(5, 10, 20), images=None, labels=None, *, seed=None, fi
         if not is_int(depth) or not 1 <= depth <= 200:
             raise ValueError(f"every depth must be an integer between 1 and 200, got {depth!r}")
     depths = [int(depth) for depth in depths]  # np.int64 from np.arange works too
-    filters = check_count("filters", filters)
+    filters = require_count("filters", filters)
     if seed is not None:
-        seed = check_count("seed", seed, minimum=0)
+        seed = require_count("seed", seed, minimum=0)
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(f"images must be a batch of shape (n, height, width, channels), got shape {images.shape}")

@@ -49,15 +49,15 @@ DOWNLOAD_BYTES = 170_498_071
 DOWNLOAD_MB = 170
 STICK_ARCHIVE_MB = 172.9  # what `cifar-cnn data pack` writes (same data, different compression)
 UNPACKED_MB = 186.7  # the cifar-10-batches-py folder, as `cifar-cnn data info` counts it
-# Memory to recommend: the largest notebook's kernel peaks at 2.9 GB (cifar_cnn.memory);
+# Memory to recommend: the largest notebook's kernel peaks at 2.9 GB (cifar_cnn.workshop.memory_needs);
 # with the system, JupyterLab and a browser, 8 GB is comfortable. The doctor warns below
-# cifar_cnn.doctor.machine.MIN_MEMORY (4 GB).
+# cifar_cnn.workshop.doctor.machine.MIN_MEMORY (4 GB).
 MEMORY_GB = 8
 # The machine every number on the pages was measured on (docs/benchmarks.md: it reported an
 # AMD EPYC on some runs and an Intel Xeon on others).
 REFERENCE_MACHINE = "a 2-core x86-64 virtual machine"
 # The lesson's run (intro model, 10 epochs) ends at this validation accuracy on that machine:
-# the last point of cifar_cnn.planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)].
+# the last point of cifar_cnn.workshop.planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)].
 LESSON_VAL_ACCURACY = 0.653
 
 QUICK_VAR = "CIFAR_CNN_QUICK"

@@ -14,7 +14,7 @@ it has several (``vgg``, ``residual``, ``fast``). Counts accept any integer type
 (``np.int64`` too), checked by :mod:`cifar_cnn.validation`.
 
 This module holds the lesson's networks; :mod:`cifar_cnn.extra_models` holds the deep
-stack and the fast network (re-exported here). ``MODELS`` maps the short names used by
+stack and the fast network. ``MODELS`` maps the short names used by
 the command line (``cifar-cnn train intro``) to all of them.
 """
 
@@ -26,8 +26,8 @@ import keras
 from keras import layers
 
 from .extra_models import create_model_deep, create_model_fast
-from .factory_parts import check_fits, check_input_shape, classifier
-from .validation import check_count, check_int_tuple, check_rate
+from .factory_parts import require_fits, require_input_shape, classifier
+from .validation import require_count, require_int_tuple, require_rate
 
 __all__ = [
     "create_model_intro",
@@ -37,12 +37,11 @@ __all__ = [
     "create_model_dropout",
     "create_model_residual",
     "create_model_dense",
-    "create_model_deep",
-    "create_model_fast",
     "MODELS",
     "get_factory",
     "NotAModelError",
     "require_model",
+    "conv_layers",
 ]
 
 
@@ -69,8 +68,8 @@ def require_model(model, function):
 
 def _intro_network(factory, input_shape, num_classes, rate, name):
     """The intro network; with a dropout ``rate``, Dropout between Flatten and Dense."""
-    input_shape = check_input_shape(input_shape, num_classes)
-    check_fits(factory, input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
+    input_shape = require_input_shape(input_shape, num_classes)
+    require_fits(factory, input_shape, [("conv", 3, 0), ("pool", 2, 0)] * 2)
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(16, (3, 3), activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D((2, 2), name="pool1")(x)
@@ -131,17 +130,17 @@ def create_model_dropout(
     keras.Model
         The uncompiled model.
     """
-    check_input_shape(input_shape, num_classes, "create_model_dropout", "rate")
-    rate = check_rate("rate", rate)
+    require_input_shape(input_shape, num_classes, "create_model_dropout", "rate")
+    rate = require_rate("rate", rate)
     return _intro_network("create_model_dropout", input_shape, num_classes, rate, name)
 
 
 def _conv_readout(factory, n_conv, input_shape, num_classes, filters, kernel_size, name):
     """``n_conv`` stacked Conv2D layers, then Flatten and a softmax readout."""
-    input_shape = check_input_shape(input_shape, num_classes, factory, "filters")
-    filters = check_count("filters", filters)
-    kernel_size = check_count("kernel_size", kernel_size)
-    check_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
+    input_shape = require_input_shape(input_shape, num_classes, factory, "filters")
+    filters = require_count("filters", filters)
+    kernel_size = require_count("kernel_size", kernel_size)
+    require_fits(factory, input_shape, [("conv", kernel_size, 0)] * n_conv)
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
     for index in range(1, n_conv + 1):
@@ -204,12 +203,12 @@ def create_model_vgg(
     keras.Model
         The uncompiled model.
     """
-    input_shape = check_input_shape(input_shape, num_classes, "create_model_vgg", "filters")
-    filters = check_int_tuple("filters", filters)
-    convs_per_block = check_count("convs_per_block", convs_per_block)
-    dense_units = check_count("dense_units", dense_units)
-    rate = check_rate("rate", rate)
-    check_fits("create_model_vgg", input_shape, [("pool", 2, 0)] * len(filters))
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_vgg", "filters")
+    filters = require_int_tuple("filters", filters)
+    convs_per_block = require_count("convs_per_block", convs_per_block)
+    dense_units = require_count("dense_units", dense_units)
+    rate = require_rate("rate", rate)
+    require_fits("create_model_vgg", input_shape, [("pool", 2, 0)] * len(filters))
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs
     for block, block_filters in enumerate(filters, start=1):
@@ -258,10 +257,10 @@ def create_model_residual(
     keras.Model
         The uncompiled model.
     """
-    input_shape = check_input_shape(input_shape, num_classes, "create_model_residual", "filters")
-    filters = check_int_tuple("filters", filters)
-    blocks_per_stage = check_count("blocks_per_stage", blocks_per_stage)
-    check_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_residual", "filters")
+    filters = require_int_tuple("filters", filters)
+    blocks_per_stage = require_count("blocks_per_stage", blocks_per_stage)
+    require_fits("create_model_residual", input_shape, [("pool", 2, 0)] * (len(filters) - 1))
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(filters[0], (3, 3), padding="same", activation="relu", name="stem")(inputs)
     for stage, stage_filters in enumerate(filters, start=1):
@@ -289,8 +288,8 @@ def create_model_dense(
     keras.Model
         The uncompiled model.
     """
-    input_shape = check_input_shape(input_shape, num_classes, "create_model_dense", "hidden")
-    hidden = check_int_tuple("hidden", hidden, allow_empty=True)
+    input_shape = require_input_shape(input_shape, num_classes, "create_model_dense", "hidden")
+    hidden = require_int_tuple("hidden", hidden, allow_empty=True)
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Flatten(name="flatten")(inputs)
     for index, units in enumerate(hidden, start=1):
@@ -329,5 +328,3 @@ def conv_layers(model):
     require_model(model, "conv_layers")
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
-
-__all__ += ["conv_layers"]  # appended here, with the function, so the hunk stays in one place

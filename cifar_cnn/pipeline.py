@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .data.load import ALIGNMENT
+
 __all__ = [
     "MAX_STEPS_PER_EXECUTION", "VALIDATION_BATCH_SIZE", "PREFETCH", "divisor_at_most", "shared_tensor",
     "batches", "validation_layout", "fit_tensorflow", "set_steps_per_execution", "scaled",
@@ -45,7 +47,7 @@ def shared_tensor(a):
     """
     import tensorflow as tf
 
-    if not (a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % 64 == 0 and a.size):
+    if not (a.flags.c_contiguous and a.flags.writeable and a.ctypes.data % ALIGNMENT == 0 and a.size):
         return None
     return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
 
@@ -190,7 +192,15 @@ def max_steps_per_execution():
 
 
 def set_steps_per_execution(model, steps):
-    """Run ``steps`` batches per call; the compiled step functions are rebuilt if needed."""
+    """Run ``steps`` batches per call; the compiled step functions are rebuilt if needed.
+
+    The one place the package touches Keras internals. Keras 3 has no public way to change
+    ``steps_per_execution`` after ``compile`` (it is a ``compile`` argument, and compiling
+    again would reset the optimizer the caller chose), and a step function already traced
+    keeps the old number of steps: setting ``model.train_function`` (and its test and
+    predict siblings) to None is how Keras itself marks them to be traced again
+    (``make_train_function(force=True)`` does the same for one of them).
+    """
     if model.steps_per_execution != steps:
         model.steps_per_execution = steps
         model.train_function = model.test_function = model.predict_function = None

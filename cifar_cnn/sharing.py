@@ -24,10 +24,10 @@ from pathlib import Path
 
 from ._files import atomic_path
 from .data.text import shown, shown_path
-from .model_file_checks import (
-    MAX_JSON_DEPTH, check_zip_directory, json_depth_exceeds, weights_mismatch,
+from .model_file_scan import (
+    MAX_JSON_DEPTH, scan_zip_directory, json_depth_exceeds, weights_mismatch,
 )
-from .validation import check_flag
+from .validation import require_flag
 
 __all__ = ["save_model", "load_model", "ModelFileError", "UnsafeModelError"]
 
@@ -47,7 +47,7 @@ class UnsafeModelError(ModelFileError):
     """
 
 
-def _check_suffix(path):
+def _verify_suffix(path):
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"model files use the .keras format: name it {path.with_suffix('.keras').name!r}")
@@ -61,7 +61,7 @@ def save_model(model, path) -> Path:
     interrupted save never leaves a truncated model behind. An ``OSError`` (e.g. a
     read-only folder) names ``path``, not the temporary file.
     """
-    path = _check_suffix(path)
+    path = _verify_suffix(path)
     try:
         with atomic_path(path) as tmp:
             model.save(tmp)
@@ -155,7 +155,7 @@ MAX_UNPACKED_BYTES = 512 * 2**20  # all members together
 _COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 
-def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
+def _verify_members(path: Path, archive: zipfile.ZipFile) -> None:
     """Refuse encrypted members, unknown compression and zip bombs, before inflating anything.
 
     zipfile never inflates a member past the size its header declares, so the
@@ -189,7 +189,7 @@ def _read_config(path: Path):
     Also compares the weights the configuration declares with the weights file's size,
     so that Keras never allocates weights the file does not hold.
     """
-    over = check_zip_directory(path)  # before zipfile parses the directory
+    over = scan_zip_directory(path)  # before zipfile parses the directory
     if over:
         raise _damaged(path, over)
     if not zipfile.is_zipfile(path):
@@ -201,7 +201,7 @@ def _read_config(path: Path):
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            _check_members(path, archive)
+            _verify_members(path, archive)
             with archive.open("config.json") as f:
                 text = f.read(MAX_CONFIG_BYTES + 1)
             try:
@@ -270,9 +270,9 @@ def load_model(path, *, trust_code=False, safe_mode=None):
     ModelFileError
         The file is truncated, damaged or not a Keras model (the message names it).
     """
-    trust_code = check_flag("trust_code", trust_code)
-    safe_mode = check_flag("safe_mode", safe_mode, allow_none=True)
-    path = _check_suffix(path)
+    trust_code = require_flag("trust_code", trust_code)
+    safe_mode = require_flag("safe_mode", safe_mode, allow_none=True)
+    path = _verify_suffix(path)
     if not path.is_file():
         if path.is_dir():
             raise _damaged(path, "it is a folder, not a .keras file")

@@ -8,14 +8,13 @@ instead of as a stack trace from inside the backend.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from . import lesson
 from .pipeline import batches, fit_tensorflow, quiet_retracing, scaled
 from .recovery import reset_on_failure
-from .validation import is_int
+from .validation import require_count, require_real
 
 __all__ = ["set_seed", "compile_model", "train", "train_fast", "evaluate"]
 
@@ -27,8 +26,7 @@ def set_seed(seed: int = lesson.SEED) -> None:
     created, so the same seed then gives the same weights and, on the same machine, the
     same training curve.
     """
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = require_count("seed", seed, minimum=0)
     import keras
 
     keras.utils.set_random_seed(int(seed))
@@ -58,8 +56,7 @@ def compile_model(
         _unknown_arguments("compile_model", unknown, ("optimizer", "learning_rate", "loss", "metrics"))
     require_model(model, "compile_model")
     if learning_rate is not None:
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        learning_rate = require_real("learning_rate", learning_rate)
         if not isinstance(optimizer, str):
             raise ValueError("pass learning_rate only with an optimizer name such as 'adam'")
     if isinstance(optimizer, str):
@@ -108,7 +105,7 @@ def split_data(data):
     )
 
 
-def check_arrays(model, x, y, what):
+def require_arrays(model, x, y, what):
     """Fail early, in the lesson's terms, when images or labels do not fit the model."""
     if x is None or y is None:
         raise ValueError(f"{what} images and labels are both needed")
@@ -146,7 +143,7 @@ def check_arrays(model, x, y, what):
     return x, y
 
 
-def _check_loss_matches(model, y):
+def _require_loss_matches(model, y):
     """Sparse loss needs integer labels; categorical loss needs one-hot rows."""
     loss = getattr(model, "loss", None)
     name = loss if isinstance(loss, str) else getattr(loss, "name", "") or ""
@@ -211,18 +208,17 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     from .models import require_model
 
     require_model(model, "train")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    epochs = require_count("epochs", epochs)
+    batch_size = require_count("batch_size", batch_size)
     x_train, y_train, x_val, y_val = split_data(data)
-    x_train, y_train = check_arrays(model, x_train, y_train, "training")
+    x_train, y_train = require_arrays(model, x_train, y_train, "training")
     validation = None
     if x_val is not None and len(x_val):
-        validation = check_arrays(model, x_val, y_val, "validation")
+        validation = require_arrays(model, x_val, y_val, "validation")
     if not model.compiled:
         one_hot = y_train.ndim == 2
         compile_model(model, loss="categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy")
-    _check_loss_matches(model, y_train)
+    _require_loss_matches(model, y_train)
     if seed is not None:
         set_seed(seed)
     import keras
@@ -265,15 +261,12 @@ def train_fast(model, data, *, epochs=15, batch_size=128, peak_learning_rate=3e-
     from .models import require_model
 
     require_model(model, "train_fast")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    epochs = require_count("epochs", epochs)
+    batch_size = require_count("batch_size", batch_size)
     if warmup_epochs is None:
         warmup_epochs = min(2, epochs // 4)
-    if not is_int(warmup_epochs) or not 0 <= warmup_epochs < epochs:
-        raise ValueError(f"warmup_epochs must be an integer from 0 to epochs - 1, got {warmup_epochs!r}")
-    if isinstance(peak_learning_rate, bool) or not isinstance(peak_learning_rate, numbers.Real) or peak_learning_rate <= 0:
-        raise ValueError(f"peak_learning_rate must be a positive number, got {peak_learning_rate!r}")
+    warmup_epochs = require_count("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs - 1)
+    peak_learning_rate = require_real("peak_learning_rate", peak_learning_rate)
     x_train = split_data(data)[0]
     steps = math.ceil(len(x_train) / batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -294,8 +287,8 @@ def evaluate(model, x, y, *, batch_size=256, verbose=0) -> dict:
     """
     if not getattr(model, "compiled", False):
         raise ValueError("the model is not compiled: call compile_model(model) or train it first")
-    x, y = check_arrays(model, x, y, "evaluation")
-    _check_loss_matches(model, y)
+    x, y = require_arrays(model, x, y, "evaluation")
+    _require_loss_matches(model, y)
     import keras
 
     with reset_on_failure(model):

@@ -8,11 +8,12 @@ learner: they name the argument, what is allowed and what was given.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["is_int", "check_count", "check_rate", "check_int_tuple", "check_same_length", "check_flag", "FlagError"]
+__all__ = ["is_int", "require_count", "require_real", "require_rate", "require_int_tuple", "require_same_length", "require_flag", "FlagError"]
 
 
 def is_int(value: object) -> bool:
@@ -20,7 +21,7 @@ def is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_count(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+def require_count(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
     """Return ``value`` as a Python ``int`` if it is a whole number in range, else raise.
 
     ``ValueError`` (not ``TypeError``) for every refusal, so callers and learners catch one
@@ -36,21 +37,30 @@ def check_count(name: str, value: object, minimum: int = 1, maximum: int | None 
     return value
 
 
-def check_rate(name: str, value: object) -> float:
+def require_real(name: str, value: object, *, positive: bool = True) -> float:
+    """A finite real number above 0 (``positive``) or at least 0 (not ``positive``), such as
+    a learning rate or a number of minutes; returned as a Python ``float``."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or not (value > 0 if positive else value >= 0)):
+        raise ValueError(f"{name} must be {'a positive number' if positive else 'a number 0 or more'}, got {value!r}")
+    return float(value)
+
+
+def require_rate(name: str, value: object) -> float:
     """A fraction in [0, 1), such as a dropout rate; returned as a Python ``float``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
         raise ValueError(f"{name} must be a number from 0 up to (not including) 1, got {value!r}")
     return float(value)
 
 
-def check_int_tuple(name: str, values: object, minimum: int = 1, allow_empty: bool = False) -> tuple:
+def require_int_tuple(name: str, values: object, minimum: int = 1, allow_empty: bool = False) -> tuple:
     """A tuple or list of whole numbers, each at least ``minimum``; returned as a tuple of ints."""
     if not isinstance(values, (tuple, list)) or (not values and not allow_empty):
         raise ValueError(f"{name} must be a tuple of whole numbers such as (16, 32), got {values!r}")
-    return tuple(check_count(f"{name}[{i}]", v, minimum) for i, v in enumerate(values))
+    return tuple(require_count(f"{name}[{i}]", v, minimum) for i, v in enumerate(values))
 
 
-def check_same_length(**arrays) -> None:
+def require_same_length(**arrays) -> None:
     """Refuse arrays that should pair up one to one but differ in length, naming each."""
     lengths = {name: len(array) for name, array in arrays.items()}
     if len(set(lengths.values())) > 1:
@@ -63,7 +73,7 @@ class FlagError(TypeError, ValueError):
     that catches every argument refusal of this package as ValueError still does."""
 
 
-def check_flag(name: str, value: object, *, allow_none: bool = False) -> bool | None:
+def require_flag(name: str, value: object, *, allow_none: bool = False) -> bool | None:
     """An on/off argument: ``True`` or ``False`` (or a numpy bool) only, returned as ``bool``.
 
     ``TypeError``, with the fix, for anything else: ``bool("no")`` is True, so

@@ -26,7 +26,7 @@ CORE = [
     "tests/test_data_locate.py", "tests/test_data_split.py", "tests/test_data_load.py",
     "tests/test_data_download.py", "tests/test_data_archive.py", "tests/test_data_report.py",
     "tests/test_training.py", "tests/test_checks.py", "tests/test_gradients.py",
-    "tests/test_sharing.py", "tests/test_plots_training.py",
+    "tests/test_sharing.py", "tests/test_plots_history.py",
     "tests/test_convolution_worked_examples.py", "tests/test_convolution_numpy_reference.py",
     "tests/test_convolution_edges.py",
 ]

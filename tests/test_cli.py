@@ -59,7 +59,7 @@ def test_train_speedrun_runs_its_own_recipe(tiny_cifar, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "with its recipe (train_speedrun)" in out and "(each averaged with its mirror image)" in out
     record = json.loads((out_dir / "speedrun_history.json").read_text())
-    assert record["model"] == "speedrun" and record["batch_size"] == 16 and record["test_loss"] is None
+    assert record["model"] == "cifar_model_speedrun" and record["batch_size"] == 16 and record["test_loss"] is None
     reloaded = keras.saving.load_model(out_dir / "speedrun.keras")
     assert reloaded.get_layer("whiten").get_weights()[0].any()  # the whitening filters were set and saved
     assert cifar_cnn.load_model(out_dir / "speedrun.keras").count_params() == reloaded.count_params()

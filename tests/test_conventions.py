@@ -77,9 +77,22 @@ def test_modules_are_short_or_say_why(path):
 
 
 def _factories():
+    """Every factory the package has: the lesson's (MODELS) and the recipes' own."""
     from cifar_cnn.models import MODELS
+    from cifar_cnn.recipes import OWN_FACTORIES
 
-    return list(MODELS.values())
+    return [*MODELS.values(), *OWN_FACTORIES.values()]
+
+
+def test_every_create_model_function_is_a_registered_factory():
+    """A factory defined anywhere in the package is one the convention tests see."""
+    defined = {
+        node.name
+        for path in MODULES
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("create_model_")
+    }
+    assert defined == {f.__name__ for f in _factories()}
 
 
 @pytest.mark.parametrize("factory", _factories(), ids=lambda f: f.__name__)
@@ -89,6 +102,17 @@ def test_factories_take_shape_and_classes_first_and_the_rest_by_keyword(factory)
     assert [p.default for p in parameters[:2]] == [(32, 32, 3), 10]
     assert all(p.kind is p.KEYWORD_ONLY for p in parameters[2:]), factory.__name__
     assert "dropout" not in [p.name for p in parameters], "a dropout rate is called rate"
+    assert "widths" not in [p.name for p in parameters], "feature maps per block are called filters"
+    name = inspect.signature(factory).parameters["name"].default
+    assert name is None or name.startswith("cifar_model_"), name  # None: built from the arguments
+    assert "Returns" in (factory.__doc__ or ""), f"{factory.__name__}'s docstring needs a Returns section"
+
+
+@pytest.mark.parametrize("factory", _factories(), ids=lambda f: f.__name__)
+def test_factories_check_their_input_first(factory):
+    """A wrong input_shape is refused with the factory's one-line message, before Keras sees it."""
+    with pytest.raises(ValueError, match=r"^input_shape must be \(height, width, channels\)"):
+        factory(0.25)
 
 
 def _build(factory, **kwargs):

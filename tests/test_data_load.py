@@ -96,6 +96,18 @@ def test_unpacks_like_a_tuple_of_seven(tiny):
     np.testing.assert_array_equal(again.x_test, d.x_test)
 
 
+def test_each_file_is_read_once_in_order(medium, monkeypatch):
+    """One pass over the folder: batches.meta, the five training batches, the test batch.
+    Only the test images are read again, when first used (they are not carried in training)."""
+    reads = []
+    real = data.batches.read_bytes
+    monkeypatch.setattr(data.batches, "read_bytes", lambda path, *a, **k: reads.append(path.name) or real(path, *a, **k))
+    d = load_cifar10(medium, n_val=50, dtype="uint8")
+    assert reads == ["batches.meta", *[f"data_batch_{i}" for i in range(1, 6)], "test_batch"]
+    d.x_test
+    assert reads[7:] == ["test_batch"]
+
+
 def test_test_file_changed_after_loading_is_refused(medium):
     d = load_cifar10(medium, n_val=50, dtype="uint8")
     images = np.zeros((50, 3072), dtype=np.uint8)

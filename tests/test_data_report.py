@@ -1,4 +1,4 @@
-"""Tests of cifar_cnn.data.report: verify and info.
+"""Tests of cifar_cnn.data.data_report: verify and info.
 
 Tiny CIFAR-10 files are written in tmp_path (fixtures in conftest.py); nothing needs
 the network. The real data is used only when CIFAR_CNN_DATA names it.

@@ -116,7 +116,7 @@ def test_no_open_ended_python_claim(path):
 # --- the lesson's run: images, epochs, batch size, parameters -------------------------------
 
 def _lesson_settings():
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
 
     return planning.LESSON_N_TRAIN, planning.LESSON_EPOCHS, planning.LESSON_BATCH_SIZE
 
@@ -178,7 +178,7 @@ QUARTER_CLAIMS = (
 @pytest.mark.parametrize(
     "path",
     [*[p for p in DOCUMENTS if p.parent.name != "benchmarks" and p.parent.name != "docs"],
-     ROOT / "cifar_cnn" / "doctor" / "training_check.py"],
+     ROOT / "cifar_cnn" / "workshop" / "doctor" / "training_probe.py"],
     ids=_id,
 )
 def test_a_quarter_of_the_data_speedup_is_the_measured_one(path):
@@ -263,7 +263,7 @@ def test_day_plan_says_what_to_do_with_every_challenge(episode):
 # --- setup ends with the doctor; the cheat sheet is on the site -----------------------------
 
 def test_setup_ends_with_the_doctor_and_quotes_its_verdict():
-    from cifar_cnn.doctor import summary_line
+    from cifar_cnn.workshop.doctor import summary_line
 
     text = SETUP.read_text(encoding="utf-8")
     steps = re.findall(r"^## \d+\. (.+)$", text, re.M)
@@ -329,8 +329,8 @@ def test_documents_quote_one_size_for_the_data():
 
 def test_documents_give_one_memory_advice():
     from cifar_cnn import lesson
-    from cifar_cnn.doctor.machine import MIN_MEMORY
-    from cifar_cnn.memory import NOTEBOOK_KERNEL_PEAK
+    from cifar_cnn.workshop.doctor.machine import MIN_MEMORY
+    from cifar_cnn.workshop.memory_needs import NOTEBOOK_KERNEL_PEAK
 
     peak = f"{NOTEBOOK_KERNEL_PEAK / 1e9:.1f} GB"
     assert f"{lesson.MEMORY_GB} GB of memory" in _text(SETUP)
@@ -352,7 +352,7 @@ def test_documents_name_the_reference_machine_one_way():
 
 
 def test_the_planner_promises_the_accuracy_the_episodes_quote():
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
     from cifar_cnn.lesson import BATCH_SIZE, LESSON_VAL_ACCURACY, N_TRAIN
 
     assert planning.INTRO_CURVES[(N_TRAIN, BATCH_SIZE)][-1] == LESSON_VAL_ACCURACY
@@ -368,7 +368,7 @@ def test_the_planner_promises_the_accuracy_the_episodes_quote():
 
 
 def test_plan_without_minutes_plans_the_lessons_slot(monkeypatch, capsys):
-    from cifar_cnn import planning
+    from cifar_cnn.workshop import planning
     from cifar_cnn.cli import main
     from cifar_cnn.lesson import TRAINING_SLOT_MINUTES
 

@@ -11,11 +11,12 @@ from collections import namedtuple
 import keras
 import pytest
 
-from cifar_cnn import cli, doctor, lesson, planning
+from cifar_cnn import cli, lesson
+from cifar_cnn.workshop import doctor, planning
 from cifar_cnn.cli import main
-from cifar_cnn.doctor import FAIL, OK, WARN, CheckResult
-from cifar_cnn.memory import NOTEBOOK_NEEDS
-from cifar_cnn.planning import plan_training
+from cifar_cnn.workshop.doctor import FAIL, OK, WARN, ProbeResult
+from cifar_cnn.workshop.memory_needs import NOTEBOOK_NEEDS
+from cifar_cnn.workshop.planning import plan_training
 from cifar_files import write_cifar_folder
 
 GB = 10**9
@@ -37,7 +38,7 @@ def tiny(tmp_path):
 @pytest.fixture
 def no_training(monkeypatch):
     """Skip the model check's few seconds in tests about something else."""
-    monkeypatch.setattr(doctor.training_check, "check_model", lambda: CheckResult("model", OK, "model (not run in this test)"))
+    monkeypatch.setattr(doctor.training_probe, "probe_model", lambda: ProbeResult("model", OK, "model (not run in this test)"))
 
 
 def fake_versions(monkeypatch, **versions):
@@ -88,7 +89,7 @@ def test_json_report(tiny, capsys, no_training):
     assert code == 0
     report = json.loads(out)  # nothing but JSON on stdout
     assert report["ok"] is True and report["python"] == sys.version.split()[0]
-    checks = by_name(CheckResult(**c) for c in report["checks"])
+    checks = by_name(ProbeResult(**c) for c in report["checks"])
     assert list(checks) == ["python", "keras", "backend", "numpy", "matplotlib", "disk", "memory", "data", "model"]
     assert checks["data"].status == WARN and checks["data"].details["n_train"] == 100
     assert checks["disk"].details["free_bytes"] > 0
@@ -131,14 +132,14 @@ def test_corrupt_batch(tiny, capsys, no_training):
 def test_missing_batch_in_the_keras_cache(tmp_path, capsys, no_training):
     folder = write_cifar_folder(tmp_path / "keras_home" / "datasets")
     (folder / "test_batch").unlink()
-    result = doctor.check_data()
+    result = doctor.probe_data()
     # An incomplete folder is not found at all by the loader: it says how to get the data.
     assert result.status == FAIL and "not found" in result.message
 
 
 def test_missing_batch_in_a_given_folder(tiny):
     (tiny / "data_batch_1").unlink()
-    result = doctor.check_data(tiny)
+    result = doctor.probe_data(tiny)
     assert result.status == FAIL
     assert result.message.startswith(f"CIFAR-10 not usable: data_dir points at {tiny}, which is incomplete")
     assert "data_batch_1" in result.message and "complete cifar-10-batches-py folder" in result.fix
@@ -146,17 +147,17 @@ def test_missing_batch_in_a_given_folder(tiny):
 
 def test_bad_cifar_cnn_data(tmp_path, monkeypatch):
     monkeypatch.setenv("CIFAR_CNN_DATA", str(tmp_path / "nowhere"))
-    result = doctor.check_data()
+    result = doctor.probe_data()
     assert result.status == FAIL
     assert "CIFAR_CNN_DATA points at" in result.message and "does not exist" in result.message
 
 
 def test_official_data_is_ok(tiny, monkeypatch):
-    from cifar_cnn.data import report
+    from cifar_cnn.data import data_report as report
 
     monkeypatch.setattr(report, "OFFICIAL_MD5", {n: report.hashlib.md5((tiny / n).read_bytes()).hexdigest()
                                                  for n in report.OFFICIAL_MD5})
-    result = doctor.check_data(tiny)
+    result = doctor.probe_data(tiny)
     assert result.status == OK and result.message.endswith("the official files") and not result.fix
 
 
@@ -177,19 +178,19 @@ def test_too_old_keras(monkeypatch, capsys, tiny, no_training):
 
 def test_keras_4_is_too_new(monkeypatch):
     fake_versions(monkeypatch, keras="4.0.1")
-    result = doctor.check_keras()
+    result = doctor.probe_keras()
     assert result.status == FAIL and "newer than the lesson supports" in result.message
     assert '"keras>=3.3,<4"' in result.fix
 
 
 def test_keras_2_is_too_old(monkeypatch):
     fake_versions(monkeypatch, keras="2.15.0")
-    assert doctor.check_keras().message == "Keras 2.15.0 is too old: the lesson needs Keras 3.3 or newer"
+    assert doctor.probe_keras().message == "Keras 2.15.0 is too old: the lesson needs Keras 3.3 or newer"
 
 
 def test_keras_not_installed_skips_what_needs_it(monkeypatch, tiny):
     fake_versions(monkeypatch, keras=None)
-    results = by_name(doctor.run_checks(tiny, speed=True))
+    results = by_name(doctor.run_probes(tiny, speed=True))
     assert results["keras"].status == FAIL and results["keras"].message == "Keras is not installed"
     assert results["keras"].fix.startswith('run `python -m pip install "keras>=3.3,<4"`')
     for name in ("backend", "model", "speed"):
@@ -199,7 +200,7 @@ def test_keras_not_installed_skips_what_needs_it(monkeypatch, tiny):
 
 def test_keras_that_cannot_be_imported(monkeypatch):
     fake_versions(monkeypatch, keras=ImportError("DLL load failed while importing _pywrap_tensorflow"))
-    result = doctor.check_keras()
+    result = doctor.probe_keras()
     assert result.status == FAIL
     assert result.message == (
         "Keras is installed but cannot be imported (ImportError: DLL load failed while importing "
@@ -210,7 +211,7 @@ def test_keras_that_cannot_be_imported(monkeypatch):
 
 def test_too_old_tensorflow(monkeypatch):
     fake_versions(monkeypatch, tensorflow="2.15.1")
-    result = doctor.check_backend()
+    result = doctor.probe_backend()
     assert result.status == FAIL
     assert result.message == "TensorFlow 2.15.1 is too old: the lesson needs TensorFlow 2.16 or newer"
     assert f'--upgrade "{doctor.requirement("tensorflow").spec()}"' in result.fix
@@ -218,7 +219,7 @@ def test_too_old_tensorflow(monkeypatch):
 
 @pytest.mark.parametrize("module, label", [("numpy", "NumPy"), ("matplotlib", "matplotlib")])
 def test_too_old_or_missing_libraries(monkeypatch, module, label):
-    check = getattr(doctor, f"check_{module}")
+    check = getattr(doctor, f"probe_{module}")
     fake_versions(monkeypatch, **{module: "1.0"})
     assert check().status == FAIL and check().message.startswith(f"{label} 1.0 is too old")
     fake_versions(monkeypatch, **{module: None})
@@ -259,7 +260,7 @@ def test_version_ranges_come_from_the_installed_metadata(other_metadata, monkeyp
     assert needs["keras"].spec() == "keras>=3.9,<4" and needs["python"].spec() == "python>=3.10,<3.14"
     assert needs["tensorflow"].minimum == (2, 99)
     fake_versions(monkeypatch, keras="3.5.0")
-    assert doctor.check_keras().message == "Keras 3.5.0 is too old: the lesson needs Keras 3.9 or newer"
+    assert doctor.probe_keras().message == "Keras 3.5.0 is too old: the lesson needs Keras 3.9 or newer"
 
 
 def test_the_real_metadata_names_every_checked_library():
@@ -272,7 +273,7 @@ def test_the_real_metadata_names_every_checked_library():
 @pytest.mark.parametrize("version, status", [((3, 13, 9), OK), ((3, 14, 0), FAIL), ((3, 9, 18), FAIL)])
 def test_python_outside_the_supported_range(other_metadata, monkeypatch, version, status):
     monkeypatch.setattr(doctor.libraries, "python_version", lambda: version)
-    result = doctor.check_python()
+    result = doctor.probe_python()
     assert result.status == status
     if version >= (3, 14):
         assert "newer than the lesson supports (it needs Python >=3.10,<3.14" in result.message
@@ -286,7 +287,7 @@ def test_without_metadata_the_versions_are_not_judged(monkeypatch):
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "requires", missing)
-    assert doctor.check_numpy().status == OK and doctor.check_python().status == OK
+    assert doctor.probe_numpy().status == OK and doctor.probe_python().status == OK
 
 
 @pytest.mark.parametrize("backend, module, status", [("jax", "jax", WARN), ("torch", "torch", WARN),
@@ -296,7 +297,7 @@ def test_other_backends(monkeypatch, backend, module, status):
     monkeypatch.setenv("KERAS_BACKEND", backend)
     if module:
         fake_versions(monkeypatch, **{module: "9.9.9"})
-    result = doctor.check_backend()
+    result = doctor.probe_backend()
     assert result.status == status
     assert result.message.startswith(f"Keras backend: {backend} (set by KERAS_BACKEND)")
     assert "unset KERAS_BACKEND" in result.fix
@@ -321,7 +322,7 @@ def test_low_disk(monkeypatch, capsys, tiny, no_training):
 
 def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "not" / "yet" / "made"))
-    result = doctor.check_disk()
+    result = doctor.probe_disk()
     assert result.status == OK and str(tmp_path / "not" / "yet" / "made" / "datasets") in result.message
 
 
@@ -337,7 +338,7 @@ def test_disk_of_a_cache_that_does_not_exist_yet(monkeypatch, tmp_path):
 )
 def test_memory(monkeypatch, memory, status, words):
     monkeypatch.setattr(doctor.machine, "memory_bytes", lambda: memory)
-    result = doctor.check_memory()
+    result = doctor.probe_memory()
     assert result.status == status and words in result.message
     assert bool(result.fix) == (status == WARN)
 
@@ -352,7 +353,7 @@ def test_memory_is_measured_here():
 
 
 def test_model_check_trains():
-    result = doctor.check_model()
+    result = doctor.probe_model()
     assert result.status == OK and result.details["params"] == 79_530
 
 
@@ -361,7 +362,7 @@ def test_model_check_reports_a_nan_loss(monkeypatch):
         history = {"loss": [float("nan")]}
 
     monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: Diverged())
-    result = doctor.check_model()
+    result = doctor.probe_model()
     assert result.status == FAIL and "its loss is nan" in result.message and "fresh virtual environment" in result.fix
 
 
@@ -372,13 +373,13 @@ def test_model_check_reports_a_crash(monkeypatch):
         raise RuntimeError("illegal instruction in a kernel")
 
     monkeypatch.setattr(models, "create_model_intro", broken)
-    result = doctor.check_model()
+    result = doctor.probe_model()
     assert result.status == FAIL
     assert result.message == "Building or training a model failed (RuntimeError: illegal instruction in a kernel)"
 
 
 def test_speed_measures_and_predicts_like_the_planner():
-    result = doctor.check_speed(seconds=1)
+    result = doctor.probe_speed(seconds=1)
     assert result.status in (OK, WARN)
     d = result.details
     assert 0 < d["seconds_per_step"] < 5
@@ -391,15 +392,15 @@ def test_speed_measures_and_predicts_like_the_planner():
 
 def test_doctor_and_planner_predict_the_same_run():
     speed = planning.Speed({32: 8_000.0, 128: 12_000.0}, 25_000.0, 10.0)
-    assert doctor.check_speed(speed=speed).details["seconds_per_run"] == plan_training(5, speed).lesson_seconds
-    assert doctor.check_speed(speed=speed).message.endswith(
+    assert doctor.probe_speed(speed=speed).details["seconds_per_run"] == plan_training(5, speed).lesson_seconds
+    assert doctor.probe_speed(speed=speed).message.endswith(
         f"{planning.duration(speed.lesson_seconds())} for the 10-epoch run"
     )
 
 
 def test_slow_machine_is_a_warning():
     slow = planning.Speed({32: 1_000.0}, 3_000.0, 5.0)  # 40 s + 3.3 s per lesson epoch
-    result = doctor.check_speed(speed=slow)
+    result = doctor.probe_speed(speed=slow)
     assert result.status == WARN and f"slow for a workshop (over {lesson.SLOW_EPOCH_SECONDS} s per epoch)" in result.message
     assert "--n-train 10000" in result.fix
     # 10 epochs of 10,000 images: 2 + 10 x (10 + 3.3) = 135 s against 435 s: 3.2 times, not 4 (the validation stays)
@@ -410,20 +411,20 @@ def test_the_slow_threshold_is_per_epoch():
     at = lesson.SLOW_EPOCH_SECONDS
     just_fast = planning.Speed({32: 40_000 / (at - 1)}, 10_000.0, 5.0)  # at - 1 + 1 s per epoch
     just_slow = planning.Speed({32: 40_000 / (at + 0.5)}, 10_000.0, 5.0)
-    assert doctor.check_speed(speed=just_fast).status == OK
-    assert doctor.check_speed(speed=just_slow).status == WARN
+    assert doctor.probe_speed(speed=just_fast).status == OK
+    assert doctor.probe_speed(speed=just_slow).status == WARN
 
 
 def test_speed_check_in_the_cli(tiny, monkeypatch, capsys, no_training):
-    real = doctor.check_speed
-    monkeypatch.setattr(doctor.training_check, "check_speed", lambda seconds: real(seconds=1))
+    real = doctor.probe_speed
+    monkeypatch.setattr(doctor.training_probe, "probe_speed", lambda seconds: real(seconds=1))
     assert main(["doctor", "--data-dir", str(tiny)]) == 0
     assert "Speed: " in capsys.readouterr().out
 
 
 def test_speed_needs_positive_seconds():
     with pytest.raises(ValueError, match="positive number"):
-        doctor.check_speed(seconds=0)
+        doctor.probe_speed(seconds=0)
 
 
 # ----------------------------------------------------------------- output
@@ -433,16 +434,16 @@ def test_a_crashing_check_is_a_warning_not_a_traceback(monkeypatch, tiny, no_tra
     def crash():
         raise RuntimeError("sysconf exploded")
 
-    monkeypatch.setattr(doctor.machine, "check_memory", crash)
-    result = by_name(doctor.run_checks(tiny, speed=False))["memory"]
+    monkeypatch.setattr(doctor.machine, "probe_memory", crash)
+    result = by_name(doctor.run_probes(tiny, speed=False))["memory"]
     assert result.status == WARN and "could not run (RuntimeError: sysconf exploded)" in result.message
 
 
 def test_formatting():
-    fail = CheckResult("data", FAIL, "CIFAR-10 not found", "run `cifar-cnn data download`")
+    fail = ProbeResult("data", FAIL, "CIFAR-10 not found", "run `cifar-cnn data download`")
     assert doctor.format_result(fail) == "✗ CIFAR-10 not found — fix: run `cifar-cnn data download`"
     assert doctor.format_result(fail, ascii=True) == "[FAIL] CIFAR-10 not found - fix: run `cifar-cnn data download`"
-    ok = CheckResult("python", OK, "Python 3.11.7")
+    ok = ProbeResult("python", OK, "Python 3.11.7")
     assert doctor.format_result(ok) == "✓ Python 3.11.7"
     report = doctor.format_report([ok, fail, fail])
     assert report.endswith("2 problems would stop the lesson: do what the fix says, then run `cifar-cnn doctor` again.")

@@ -43,9 +43,7 @@ def test_class_numbers_reads_every_label_form():
         class_numbers(expected, 5)
 
 
-def test_confusion_matrix_is_still_exported_where_it_was():
+def test_confusion_matrix_is_exported_at_the_top_level():
     import cifar_cnn
-    from cifar_cnn import plots
 
-    assert plots.confusion_matrix is confusion_matrix
     assert cifar_cnn.confusion_matrix is confusion_matrix

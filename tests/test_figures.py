@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from cifar_cnn.cli import main
-from cifar_cnn.figures import make_figures
+from cifar_cnn.workshop.figures import make_figures
 
 FIGURES = {
     "cifar10_examples.png", "augmentation.png", "convolution_matrix.png", "edges_cat.png",

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from cifar_cnn.gradients import conv_layers, gradient_flow, gradient_norms
-from cifar_cnn.models import create_model_dense, create_model_intro, create_model_residual
+from cifar_cnn.gradients import gradient_flow, gradient_norms
+from cifar_cnn.models import conv_layers, create_model_dense, create_model_intro, create_model_residual
 from cifar_cnn.training import set_seed
 
 

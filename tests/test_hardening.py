@@ -353,9 +353,9 @@ def test_a_terminated_pack_removes_its_partial(tmp_path):
     slow.mkdir()
     (slow / "sitecustomize.py").write_text(
         "import time, cifar_cnn.data.pack as p\n"
-        "_real = p._checked_bytes\n"
+        "_real = p._verified_bytes\n"
         "def _slow(*a):\n    time.sleep(0.5)\n    return _real(*a)\n"
-        "p._checked_bytes = _slow\n"
+        "p._verified_bytes = _slow\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(slow), str(ROOT)])}
     proc = subprocess.Popen([sys.executable, "-m", "cifar_cnn", "data", "pack", str(usb), "--data-dir", str(source)],

@@ -29,7 +29,7 @@ import re
 import nbformat
 import pytest
 
-from cifar_cnn.restart_hint import bound_names
+from cifar_cnn.workshop.restart_hint import bound_names
 from kernel_learner import CHECK_CELL, ROOT, Kernel, challenges, is_answer_cell, is_hidden
 
 pytest.importorskip("jupyter_client")

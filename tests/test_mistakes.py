@@ -4,7 +4,7 @@ Every entry builds the learner's wrong code with real Keras and asserts that the
 or the friendly error names the real fix. For the checker's verdicts the test then does
 what the verdict says, literally (``learner.follow``: edit the cells as the sentences
 say, re-run only what they say to re-run) and asserts that the check then passes. For
-Keras's errors it asserts the explanation (``cifar_cnn.friendly.explain``) names the fix
+Keras's errors it asserts the explanation (``cifar_cnn.workshop.friendly.explain``) names the fix
 and that the code with that fix runs.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import cifar_cnn
-from cifar_cnn import friendly
+from cifar_cnn.workshop import friendly
 from cifar_cnn.data.load import CIFAR10
 from learner import COMPILE, EPISODE4, MODEL, Notebook, follow
 
@@ -463,7 +463,7 @@ def test_the_hint_comes_within_the_first_lines(mistake, namespace, kernel, capfd
 
 # ---------------------------------------------------------------- a restart, nothing loaded yet
 # After a kernel restart the package is not imported, so friendly_errors() is off: the hint
-# then comes from cifar_cnn/restart_hint.py, which the installed IPython startup file loads
+# then comes from cifar_cnn/workshop/restart_hint.py, which the installed IPython startup file loads
 # at every kernel start. A real kernel runs that same startup file (tests/kernel_learner.py).
 
 RESTART_HINT = "run the cells above first: Run > Run All Above"
@@ -555,7 +555,7 @@ def test_a_terminal_ipython_is_left_alone():
     """Not a Jupyter kernel (no cells above to run): the extension installs nothing."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from cifar_cnn import restart_hint
+    from cifar_cnn.workshop import restart_hint
 
     shell = InteractiveShell.instance()  # the module's shell may carry friendly_errors' handler
     saved = shell.custom_exceptions, shell.CustomTB
@@ -568,7 +568,7 @@ def test_a_terminal_ipython_is_left_alone():
 
 
 def test_the_names_a_cell_binds():
-    from cifar_cnn.restart_hint import bound_names
+    from cifar_cnn.workshop.restart_hint import bound_names
 
     cell = """%matplotlib inline
 import numpy as np, os.path

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_does_not_load_tensorflow_or_keras():
     code = (
-        "import sys, cifar_cnn, cifar_cnn.data, cifar_cnn.arithmetic, cifar_cnn.cli;"
+        "import sys, cifar_cnn, cifar_cnn.data, cifar_cnn.arithmetic, cifar_cnn.cli, cifar_cnn.recipes;"
+        "cifar_cnn.__all__; cifar_cnn.cli.build_parser();"
         "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -77,24 +78,41 @@ def test_the_supported_python_range_is_declared():
     assert requires == ">=3.10,<3.14"  # TensorFlow's releases have wheels for 3.10-3.13 (README)
 
 
-def _static_imports():
-    """(module, name) of every import in cifar_cnn/__init__.py's ``if TYPE_CHECKING:`` block."""
+def _stub_imports():
+    """(module, name) of every import in the generated cifar_cnn/__init__.pyi."""
     import ast
 
-    tree = ast.parse((ROOT / "cifar_cnn" / "__init__.py").read_text(encoding="utf-8"))
-    blocks = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"]
-    assert len(blocks) == 1, "cifar_cnn/__init__.py needs one `if TYPE_CHECKING:` block of static imports"
+    tree = ast.parse((ROOT / "cifar_cnn" / "__init__.pyi").read_text(encoding="utf-8"))
     return {
         (f"cifar_cnn.{node.module}", alias.name)
-        for node in ast.walk(blocks[0])
-        if isinstance(node, ast.ImportFrom)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1
         for alias in node.names
     }
 
 
 def test_editors_see_every_export_as_a_static_import():
-    """`from cifar_cnn import train` leads editors to cifar_cnn.training.train."""
-    exports = {(module, name) for name, module in cifar_cnn._EXPORTS.items()}
-    static = _static_imports()
-    assert not exports - static, f"add to the TYPE_CHECKING block: {sorted(exports - static)}"
-    assert not static - exports, f"not in _EXPORTS: {sorted(static - exports)}"
+    """`from cifar_cnn import train` leads editors to cifar_cnn.training.train: the stub
+    that editors read names every top-level name and its module, and is current."""
+    exports = {(f"cifar_cnn.{module}", name) for name, module in cifar_cnn.exports().items()}
+    static = _stub_imports()
+    assert not exports - static, f"run python tools/write_init_stub.py: {sorted(exports - static)} missing"
+    assert not static - exports, f"run python tools/write_init_stub.py: {sorted(static - exports)} left over"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "write_init_stub.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_top_level_is_built_from_the_modules_all_only():
+    """No hand-written table of names: each comes from one lesson module's __all__, and a
+    name two of them declare is refused."""
+    import ast
+
+    source = (ROOT / "cifar_cnn" / "__init__.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"]
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Dict) and len(n.keys) > 3], "a hand-written name table"
+    for module in cifar_cnn.LESSON_MODULES:
+        for name in cifar_cnn.declared_names(module):
+            assert cifar_cnn.exports()[name] == module
+    assert set(cifar_cnn.__all__) == set(cifar_cnn.exports()) | {"__version__"}

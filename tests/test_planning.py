@@ -1,4 +1,4 @@
-"""cifar_cnn.planning: what training fits in a workshop's minutes, and the measurement."""
+"""cifar_cnn.workshop.planning: what training fits in a workshop's minutes, and the measurement."""
 
 import inspect
 import json
@@ -7,10 +7,11 @@ import random
 import numpy as np
 import pytest
 
-from cifar_cnn import lesson, planning
+from cifar_cnn import lesson
+from cifar_cnn.workshop import planning
 from cifar_cnn.cli import build_parser, main
 from cifar_cnn.data import load_cifar10
-from cifar_cnn.planning import Plan, Speed, plan_training
+from cifar_cnn.workshop.planning import Plan, Speed, plan_training
 from cifar_cnn.training import train
 
 
@@ -141,7 +142,7 @@ def test_the_lessons_run_is_defined_once():
 
 
 def test_the_plan_names_the_most_accurate_model_that_fits():
-    from cifar_cnn.frontier import best_within
+    from cifar_cnn.workshop.frontier_runs import best_within
 
     plan = plan_training(60, speed())
     best = best_within(60, images_per_second=speed().train_images_per_second[32])

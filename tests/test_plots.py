@@ -1,7 +1,7 @@
 """The plots package as a whole: what it exports, and what importing it costs.
 
-Each module of ``cifar_cnn.plots`` has its own test file: test_plots_images.py,
-test_plots_convolution.py, test_plots_evaluation.py and test_plots_training.py.
+Each module of ``cifar_cnn.plots`` has its own test file: test_plots_gallery.py,
+test_plots_conv_figures.py, test_plots_confusion.py and test_plots_history.py.
 """
 
 import subprocess
@@ -12,7 +12,7 @@ from cifar_cnn import plots
 
 def test_every_figure_function_is_exported():
     for name in ["plot_images", "plot_convolution", "plot_feature_maps", "plot_filters",
-                 "confusion_matrix", "plot_confusion_matrix", "plot_predictions",
+                 "plot_confusion_matrix", "plot_predictions",
                  "plot_augmentation", "plot_gradient_flow", "plot_history", "plot_feature_map_pairs"]:
         assert name in plots.__all__
         assert callable(getattr(plots, name))

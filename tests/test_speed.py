@@ -219,10 +219,10 @@ def test_train_fast_follows_its_schedule():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"epochs": 0}, "epochs must be a positive integer"),
-        ({"batch_size": 2.5}, "batch_size must be a positive integer"),
+        ({"epochs": 0}, "epochs must be at least 1"),
+        ({"batch_size": 2.5}, "batch_size must be a whole number"),
         ({"peak_learning_rate": -1}, "peak_learning_rate must be a positive number"),
-        ({"epochs": 3, "warmup_epochs": 3}, "warmup_epochs must be an integer from 0 to epochs - 1"),
+        ({"epochs": 3, "warmup_epochs": 3}, "warmup_epochs must be at most 2"),
     ],
 )
 def test_train_fast_checks_its_arguments(kwargs, message):

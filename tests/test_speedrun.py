@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cifar_cnn import set_seed
-from cifar_cnn.speedrun import create_model_speedrun, evaluate_speedrun, train_speedrun, whitening_filters
+from cifar_cnn.recipes.speedrun_recipe import create_model_speedrun, evaluate_speedrun, train_speedrun, whitening_filters
 
 
 def images(n, seed=0):
@@ -34,7 +34,7 @@ def test_whitening_filters_decorrelate_patches():
 
 
 def test_the_network_has_three_pooled_blocks_and_a_fixed_whitening_layer():
-    model = create_model_speedrun(widths=(8, 16, 32))
+    model = create_model_speedrun(filters=(8, 16, 32))
     assert model.output_shape == (None, 10)
     assert not model.get_layer("whiten").trainable
     assert [model.get_layer(f"block{b}_pool").output.shape[1] for b in (1, 2, 3)] == [15, 7, 3]
@@ -43,9 +43,9 @@ def test_the_network_has_three_pooled_blocks_and_a_fixed_whitening_layer():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"widths": (8, 16)}, "widths must be 3 numbers"),
-        ({"widths": (8, 0, 16)}, "widths"),
-        ({"input_shape": (8, 8, 3)}, "at least 16x16"),
+        ({"filters": (8, 16)}, "filters must be 3 numbers"),
+        ({"filters": (8, 0, 16)}, "filters"),
+        ({"input_shape": (8, 8, 3)}, "too small for create_model_speedrun"),
         ({"logit_scale": -1}, "logit_scale must be a number 0 or more"),
         ({"num_classes": 1}, "num_classes"),
     ],
@@ -60,7 +60,7 @@ def test_training_is_repeatable_and_tta_scores_a_fraction():
     runs = []
     for _ in range(2):
         set_seed(1)
-        model = create_model_speedrun(widths=(8, 16, 16))
+        model = create_model_speedrun(filters=(8, 16, 16))
         history = train_speedrun(model, (x[:64], y[:64], x[64:], y[64:]), epochs=2, batch_size=32,
                                  warmup_epochs=1, verbose=0)
         runs.append(history.history)

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from cifar_cnn.validation import check_count, check_int_tuple, check_rate, is_int
+from cifar_cnn.validation import require_count, require_int_tuple, require_rate, is_int
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.int32(3), np.uint8(3)])
 def test_any_integer_type_is_a_count_and_comes_back_as_int(value):
     assert is_int(value)
-    assert check_count("epochs", value) == 3 and type(check_count("epochs", value)) is int
+    assert require_count("epochs", value) == 3 and type(require_count("epochs", value)) is int
 
 
 @pytest.mark.parametrize(
@@ -23,45 +23,45 @@ def test_any_integer_type_is_a_count_and_comes_back_as_int(value):
         (201, "epochs must be at most 200, got 201"),
     ],
 )
-def test_check_count_refuses_in_one_line(value, message):
+def test_require_count_refuses_in_one_line(value, message):
     with pytest.raises(ValueError) as error:
-        check_count("epochs", value, maximum=200)
+        require_count("epochs", value, maximum=200)
     assert str(error.value) == message
 
 
-def test_check_rate():
-    assert check_rate("rate", np.float32(0.5)) == 0.5
+def test_require_rate():
+    assert require_rate("rate", np.float32(0.5)) == 0.5
     for bad in (1.0, -0.1, True, "0.5"):
         with pytest.raises(ValueError, match="rate must be a number from 0 up to"):
-            check_rate("rate", bad)
+            require_rate("rate", bad)
 
 
-def test_check_int_tuple():
-    assert check_int_tuple("filters", [np.int64(16), 32]) == (16, 32)
-    assert check_int_tuple("hidden", (), allow_empty=True) == ()
+def test_require_int_tuple():
+    assert require_int_tuple("filters", [np.int64(16), 32]) == (16, 32)
+    assert require_int_tuple("hidden", (), allow_empty=True) == ()
     with pytest.raises(ValueError, match=r"filters\[1\] must be at least 1, got 0"):
-        check_int_tuple("filters", (16, 0))
+        require_int_tuple("filters", (16, 0))
     with pytest.raises(ValueError, match="filters must be a tuple of whole numbers such as"):
-        check_int_tuple("filters", 16)
+        require_int_tuple("filters", 16)
 
 
 # ------------------------------------------------------------- on/off flags (issue 25)
 
 @pytest.mark.parametrize("value", ["no", "False", "", 0, 1, None, [True], 1.0])
-def test_check_flag_refuses_everything_but_a_bool(value):
-    from cifar_cnn.validation import check_flag
+def test_require_flag_refuses_everything_but_a_bool(value):
+    from cifar_cnn.validation import require_flag
 
     with pytest.raises(TypeError, match="trust_code must be True or False"):
-        check_flag("trust_code", value)
+        require_flag("trust_code", value)
 
 
-def test_check_flag_accepts_bools_and_numpy_bools():
+def test_require_flag_accepts_bools_and_numpy_bools():
     import numpy as np
 
-    from cifar_cnn.validation import check_flag
+    from cifar_cnn.validation import require_flag
 
-    assert check_flag("x", True) is True and check_flag("x", np.False_) is False
-    assert check_flag("x", None, allow_none=True) is None
+    assert require_flag("x", True) is True and require_flag("x", np.False_) is False
+    assert require_flag("x", None, allow_none=True) is None
 
 
 def test_trust_code_no_is_refused_before_the_file_is_opened(tmp_path):

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from cifar_cnn.cli import main
-from cifar_cnn.workshop import ANSWER_KEY_DIR, copy_notebooks, make_stick
+from cifar_cnn.workshop.notebooks import ANSWER_KEY_DIR, copy_notebooks
+from cifar_cnn.workshop.stick import make_stick
 from cifar_cnn.workshop.wheels import wheelhouse_requirements
 from cifar_files import write_cifar_folder
 
@@ -60,7 +61,7 @@ def test_the_wheel_carries_the_learner_notebooks_and_not_the_answers(stick):
             assert wheel.read(f"cifar_cnn/lesson_notebooks/{p.name}") == p.read_bytes()
 
 
-STARTUP = "etc/ipython/startup/50-cifar-cnn-restart-hint.py"  # cifar_cnn/restart_hint.py
+STARTUP = "etc/ipython/startup/50-cifar-cnn-restart-hint.py"  # cifar_cnn/workshop/restart_hint.py
 
 
 def test_the_wheel_installs_the_ipython_startup_file_under_the_prefix(stick):

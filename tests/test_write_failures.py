@@ -69,7 +69,7 @@ def test_a_figure_whose_name_is_a_folder_is_named_and_the_others_kept(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cifar_cnn.figures import _save
+    from cifar_cnn.workshop.figures import _save
 
     fig = plt.figure()
     (tmp_path / "taken.png").mkdir()
@@ -83,12 +83,12 @@ def test_a_figure_whose_name_is_a_folder_is_named_and_the_others_kept(tmp_path):
 
 
 def test_a_full_disk_anywhere_in_a_command_is_one_line(monkeypatch, capsys, tmp_path):
-    import cifar_cnn.figures
+    import cifar_cnn.workshop.figures
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "fig" / "a.png"))
 
-    monkeypatch.setattr(cifar_cnn.figures, "make_figures", full)
+    monkeypatch.setattr(cifar_cnn.workshop.figures, "make_figures", full)
     assert main(["figures", "--out", str(tmp_path / "fig")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and "a.png" in err

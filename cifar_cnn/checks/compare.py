@@ -9,6 +9,8 @@ from .graph import POOLING, SETTINGS
 from .verdict import FAIL
 from .wording import a, code, setting_message, the, who
 
+__all__ = ["MAX_DIFFERENCES", "Event", "keys", "alignment", "compare", "capped"]
+
 MAX_DIFFERENCES = 5  # ✗ lines about the network itself; the rest are summarised
 
 

@@ -16,6 +16,8 @@ from .graph import activation_name
 from .passed import keras, not_a_model
 from .verdict import FAIL, NOTE, PASS, Problem, checker
 
+__all__ = ["fmt_name", "check_compile"]
+
 _UNKNOWN = object()
 
 

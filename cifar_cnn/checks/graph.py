@@ -17,6 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+__all__ = [
+    "SETTINGS", "POOLING", "DEFAULTS", "snake_case", "Fact", "activation_name", "shape_of",
+    "input_fact", "layer_fact", "number", "Unreadable", "walk", "layers_chain",
+    "describe_model", "rerun_blocks", "without", "skipped_from",
+]
+
 # Settings compared for each kind of layer, in the order they are reported.
 SETTINGS = {
     "InputLayer": ("shape",),

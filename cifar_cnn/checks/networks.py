@@ -14,6 +14,11 @@ from .reference import reference
 from .verdict import FAIL, NOTE, PASS, Problem, checker
 from .wording import RERUN, fmt, the, who
 
+__all__ = [
+    "model_lines", "check_model_intro", "check_model_dropout", "check_model_one_conv",
+    "check_model_two_conv", "check_model_vgg",
+]
+
 _SHAPE, _CLASSES = (32, 32, 3), 10
 
 

@@ -12,6 +12,11 @@ from . import graph
 from .verdict import FAIL, NOTE, Problem
 from .wording import a
 
+__all__ = [
+    "short_repr", "not_a_tensor", "not_a_model", "branch_note", "tensor_chain",
+    "model_chain",
+]
+
 
 def keras():
     import keras as _keras

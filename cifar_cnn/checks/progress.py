@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sys
 
+__all__ = ["record", "passed", "checked", "defined", "forget"]
+
 _last: dict[str, bool] = {}  # step -> did its last check pass?
 _value: dict[str, object] = {}  # step -> what its last passing check was given
 

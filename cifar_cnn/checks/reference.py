@@ -13,6 +13,8 @@ import numpy as np
 from . import graph
 from .verdict import FAIL, Problem
 
+__all__ = ["REFERENCES", "rng_preserved", "Reference", "defaults", "reference"]
+
 REFERENCES: dict = {}
 
 

@@ -18,6 +18,11 @@ from .reference import reference
 from .verdict import FAIL, NOTE, PASS, checker
 from .wording import RERUN, a, args, code, fmt, the
 
+__all__ = [
+    "STEP_LAYERS", "FACTORY", "Step", "steps", "step_lines", "check_input", "check_conv2d",
+    "check_pooling", "check_second_block", "check_flatten", "check_dense", "check_output",
+]
+
 # step -> the names of the reference layers it adds, in the order of the challenges
 STEP_LAYERS = {
     "input": ("images",),

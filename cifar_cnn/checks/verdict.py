@@ -10,6 +10,8 @@ import sys
 
 from . import progress
 
+__all__ = ["Verdict", "Problem", "checker"]
+
 PASS, FAIL, NOTE = "✓", "✗", "•"
 
 

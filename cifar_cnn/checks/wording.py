@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from .graph import DEFAULTS, POOLING, SETTINGS
 
+__all__ = [
+    "RERUN", "fmt", "a", "ordinal", "the", "who", "size", "args", "code", "wants",
+    "setting_message",
+]
+
 _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 RERUN = "run the cells again from keras.Input on, each once"
 

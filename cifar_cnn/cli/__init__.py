@@ -28,7 +28,8 @@ import sys
 
 from . import data_commands, lesson_commands, model_commands
 from ..data.text import shown_path
-from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError, one_line
+from ..messages import one_line
+from .common import EXIT_ERROR, EXIT_USAGE, MAX_BATCH_SIZE, CliError
 
 __all__ = ["main", "build_parser", "CliError", "EXIT_ERROR", "EXIT_USAGE", "MAX_BATCH_SIZE"]
 
@@ -100,7 +101,7 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     except (CliError, DataError, ValueError, FileNotFoundError, PermissionError) as error:
         print(f"cifar-cnn: error: {one_line(error)}", file=sys.stderr)
-        from ..friendly import explain
+        from ..workshop.friendly import explain
 
         hint = explain(error)  # a known Keras mistake: what it means and the fix
         if hint:

@@ -12,7 +12,7 @@ import tempfile
 __all__ = [
     "EXIT_ERROR", "EXIT_USAGE", "CliError", "quiet_tensorflow", "whole_number", "MAX_BATCH_SIZE",
     "positive_int", "batch_size_type", "epochs_type", "MAX_EPOCHS", "non_negative_int", "positive_number", "sha256_hex",
-    "one_line", "can_print",
+    "can_print",
 ]
 
 EXIT_ERROR = 1  # a problem with the data or the arguments' values
@@ -102,11 +102,6 @@ def sha256_hex(text):
     if len(value) != 64 or any(c not in "0123456789abcdefABCDEF" for c in value):
         raise argparse.ArgumentTypeError(f"expected a SHA-256: 64 hexadecimal digits, got {text!r}")
     return value.lower()
-
-
-def one_line(message):
-    """A message on one line, for ``cifar-cnn: error: ...``."""
-    return " ".join(str(message).split())
 
 
 def can_print(text):

@@ -16,7 +16,7 @@ __all__ = [
 
 def cmd_plan(args):
     quiet_tensorflow()
-    from ..planning import plan_training
+    from ..workshop.planning import plan_training
 
     if not args.json:
         print(f"Measuring this machine for about {args.seconds:g} s ...", flush=True)
@@ -30,7 +30,7 @@ def cmd_plan(args):
 
 def cmd_figures(args):
     quiet_tensorflow()
-    from ..figures import make_figures
+    from ..workshop.figures import make_figures
 
     started = time.perf_counter()
     from ..lesson import EPOCHS
@@ -48,9 +48,9 @@ def cmd_doctor(args):
         quiet_tensorflow()
     except Exception:
         pass  # the doctor's Keras check reports why
-    from ..doctor import FAIL, format_result, iter_checks, report_dict, summary_line
+    from ..workshop.doctor import FAIL, format_result, iter_probes, report_dict, summary_line
 
-    checks = iter_checks(args.data_dir, speed=not args.skip_speed)
+    checks = iter_probes(args.data_dir, speed=not args.skip_speed)
     if args.json:
         results = list(checks)
         print(json.dumps(report_dict(results), indent=2))
@@ -101,7 +101,7 @@ def add_doctor_parser(commands):
 
 
 def cmd_workshop(args):
-    from ..workshop import make_stick
+    from ..workshop.stick import make_stick
 
     if bool(args.wheelhouse) != bool(args.platform or args.python_version):
         raise CliError("--wheelhouse goes with --platform and --python-version (e.g. --wheelhouse "
@@ -121,7 +121,7 @@ def cmd_workshop(args):
 
 
 def cmd_notebooks(args):
-    from ..workshop import copy_notebooks
+    from ..workshop.notebooks import copy_notebooks
 
     try:
         done = copy_notebooks(args.folder, force=args.force)
@@ -139,7 +139,7 @@ def cmd_notebooks(args):
 
 def add_workshop_parsers(commands):
     """Add ``workshop`` and ``notebooks`` to the ``cifar-cnn`` parser."""
-    from ..workshop import PLATFORMS
+    from ..workshop.wheels import PLATFORMS
 
     p = commands.add_parser("workshop", help="write the workshop folder for a USB stick: wheels, data, notebooks")
     p.add_argument("folder", metavar="DIR", help="the folder to write (new or empty)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import tempfile
@@ -10,18 +9,18 @@ import time
 from pathlib import Path
 
 from .. import lesson
+from ..messages import one_line
 from .common import (
     MAX_BATCH_SIZE,
     CliError,
     batch_size_type,
     epochs_type,
     non_negative_int,
-    one_line,
     positive_int,
     quiet_tensorflow,
 )
 
-__all__ = ["cmd_models", "cmd_summary", "cmd_train", "check_out_folder", "rescue_model", "add_parsers"]
+__all__ = ["cmd_models", "cmd_summary", "cmd_train", "require_out_folder", "rescue_model", "add_parsers"]
 
 
 def cmd_models(args):
@@ -53,7 +52,7 @@ def _artifact_paths(out_dir, model_name):
     return out_dir / f"{model_name}.keras", out_dir / f"{model_name}_history.png", out_dir / f"{model_name}_history.json"
 
 
-def check_out_folder(out):
+def require_out_folder(out):
     """Make sure the model can be saved to the folder `out`, before a long training run."""
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
@@ -94,48 +93,22 @@ def _after_the_model(path, error, *saved):
     raise CliError(f"cannot save {path} ({reason}); kept what was saved before it: {kept}")
 
 
-# Models trained with their own recipe rather than train(): trainer, epochs, batch size.
-RECIPES = {
-    "fast": ("train_fast", 15, 128),
-    "speedrun": ("train_speedrun", 10, 256),  # cifar_cnn.speedrun; not one of `cifar-cnn models`
-}
-
-
-def _model_and_trainer(name):
-    """(factory, trainer, recipe name or None) for a model name; unknown names fail here."""
-    from .. import training
-    from ..models import get_factory
-
-    try:
-        factory = get_factory(name)
-    except ValueError as e:
-        if str(name).strip().lower() not in ("speedrun", "create_model_speedrun"):
-            raise ValueError(f"{e}, or speedrun") from None
-        from .. import speedrun
-
-        return speedrun.create_model_speedrun, speedrun.train_speedrun, "speedrun"
-    key = factory.__name__.removeprefix("create_model_")  # the name get_factory understood
-    if key in RECIPES:
-        return factory, getattr(training, RECIPES[key][0]), key
-    return factory, training.train, None
-
-
 def cmd_train(args):
     quiet_tensorflow()
-    factory, fit, recipe = _model_and_trainer(args.model)  # unknown names fail before any data is read
-    check_out_folder(args.out)  # a bad --out fails now, not after the training
+    from ..recipes import trainable
+
+    factory, recipe = trainable(args.model)  # unknown names fail before any data is read
+    require_out_folder(args.out)  # a bad --out fails now, not after the training
     from .._files import atomic_path
     from ..data import find_data_dir, load_cifar10
     from ..plots import plot_history
     from ..sharing import save_model
-    from ..training import compile_model, evaluate, set_seed
+    from ..training import compile_model, set_seed
 
     if args.epochs is None:
-        args.epochs = RECIPES[recipe][1] if recipe else lesson.EPOCHS
+        args.epochs = recipe.epochs
     if args.batch_size is None:
-        args.batch_size = RECIPES[recipe][2] if recipe else lesson.BATCH_SIZE
-    if recipe == "speedrun" and args.epochs < 2:  # its learning rate warms up over 2 epochs
-        fit = functools.partial(fit, warmup_epochs=args.epochs)
+        args.batch_size = recipe.batch_size
     started = time.perf_counter()
     folder, source = find_data_dir(args.data_dir)
     if folder is not None:
@@ -148,15 +121,15 @@ def cmd_train(args):
         f"{len(data.y_test):,} test images"
     )
     set_seed(args.seed)  # before building: the initial weights depend on it
-    model = factory() if recipe == "speedrun" else compile_model(factory())  # train_speedrun compiles
+    model = factory() if recipe.compiles_itself else compile_model(factory())
     print(
         f"Training {model.name} ({model.count_params():,} parameters) for {args.epochs} epochs"
-        + (f" with its recipe ({RECIPES[recipe][0]})" if recipe else "")
+        + (f" with its recipe ({recipe.trainer.__name__})" if recipe.own else "")
     )
     # One line per epoch when the output is a log file rather than a terminal.
     verbose = 1 if sys.stdout.isatty() else 2
     fit_started = time.perf_counter()
-    history = fit(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
+    history = recipe.trainer(model, data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=verbose)
     fit_seconds = time.perf_counter() - fit_started
 
     model_name = args.model.replace("-", "_")
@@ -167,12 +140,7 @@ def cmd_train(args):
         rescue_model(model, model_name, e)
     # Saved first: the test images are read from disk only now, and a data folder that
     # changed during training must not cost the trained model.
-    if recipe == "speedrun":  # its test score averages each image with its mirror image
-        from ..speedrun import evaluate_speedrun
-
-        scores = {"loss": None, **evaluate_speedrun(model, data.x_test, data.y_test)}
-    else:
-        scores = evaluate(model, data.x_test, data.y_test)
+    scores = recipe.score(model, data.x_test, data.y_test)
     fig = plot_history(history, title=f"{model.name}: {args.epochs} epochs")
     try:
         with atomic_path(plot_path) as tmp:
@@ -200,7 +168,7 @@ def cmd_train(args):
     print(f"\nTraining time: {fit_seconds:.0f} s ({time.perf_counter() - started:.0f} s in all)")
     print(f"Final validation accuracy: {val_accuracy:.4f}")
     print(f"Test accuracy: {scores['accuracy']:.4f} on {len(data.y_test):,} test images"
-          + (" (each averaged with its mirror image)" if recipe == "speedrun" else ""))
+          + recipe.score_note)
     # the test set is for the one model finally chosen: a score to report, never to choose by
     print("  (a final score: compare models on the validation accuracy, not on this)")
     print(f"Saved the model to {model_path}")
@@ -217,14 +185,20 @@ def add_parsers(commands):
     p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro")
     p.set_defaults(func=cmd_summary)
 
+    from ..recipes import OWN_FACTORIES, RECIPES, TRAINED_BY
+
+    def defaults(attribute):  # "10; fast: 15; speedrun: 10", from the trainers' signatures
+        own = [f"{model}: {getattr(RECIPES[recipe], attribute)}" for model, recipe in TRAINED_BY.items()]
+        return "; ".join([str(getattr(RECIPES["lesson"], attribute)), *own])
+
     p = commands.add_parser("train", help="train a model, score it once on the test set (a final score) and save it")
-    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or speedrun "
-                   "(the speed-run recipe, cifar_cnn.speedrun)")
+    p.add_argument("model", help="a model name from `cifar-cnn models`, e.g. intro, or "
+                   f"{', '.join(OWN_FACTORIES)} (a recipe of cifar_cnn.recipes)")
     p.add_argument("--epochs", type=epochs_type, default=None,
-                   help=f"passes over the training set (default {lesson.EPOCHS}; fast: 15; speedrun: 10)")
+                   help=f"passes over the training set (default {defaults('epochs')})")
     p.add_argument("--batch-size", type=batch_size_type, default=None,
                    help=f"images per step, at most {MAX_BATCH_SIZE:,}: about 1.7 GB of memory for the "
-                   f"intro model, what a laptop can spare (default {lesson.BATCH_SIZE}; fast: 128; speedrun: 256)")
+                   f"intro model, what a laptop can spare (default {defaults('batch_size')})")
     p.add_argument("--n-train", type=positive_int, default=None,
                    help=f"train on a stratified subset of this many images (default: all {lesson.N_TRAIN:,})")
     p.add_argument("--n-val", type=positive_int, default=lesson.N_VAL,

@@ -55,7 +55,7 @@ from .edges import (
     cifar_horizontal_edges,
     to_grayscale,
 )
-from .inputs import CHANNEL_MODES
+from .conv_arguments import CHANNEL_MODES
 from .keras_layer import ConvExample
 from .kernels import (
     BUMP_KERNEL,

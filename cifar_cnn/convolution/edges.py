@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import as_bias, as_kernel_2d, as_numbers, as_pixels, check_channels, check_fits, check_name
+from .conv_arguments import as_bias, as_kernel_2d, as_numbers, as_pixels, require_channels, require_kernel_fits, require_name
 from .keras_layer import ConvExample, run_2d, run_single_filter, single_filter
 from .kernels import HORIZONTAL_EDGE_KERNEL
 
@@ -46,9 +46,9 @@ def apply_kernel(image, kernel, bias=0.0, *, name: str = "handcrafted_filter") -
             "image must be a 2D grayscale array (rows, cols), got an array of shape "
             f"{image.shape}; for colour images use apply_kernel_to_rgb()"
         )
-    check_fits(*image.shape, *kernel.shape)
+    require_kernel_fits(*image.shape, *kernel.shape)
     return run_single_filter(
-        image, kernel, as_bias(bias), layer_name=check_name(name), model_name="handcrafted_conv2d"
+        image, kernel, as_bias(bias), layer_name=require_name(name), model_name="handcrafted_conv2d"
     )
 
 
@@ -92,12 +92,12 @@ def apply_kernel_to_rgb(
     images.
     """
     kernel = as_kernel_2d(kernel)
-    channels = check_channels(channels)
-    name = check_name(name)
+    channels = require_channels(channels)
+    name = require_name(name)
     pixels = as_pixels(images)
     single = pixels.ndim == 3
     batch = pixels[np.newaxis] if single else pixels
-    check_fits(*batch.shape[1:3], *kernel.shape)
+    require_kernel_fits(*batch.shape[1:3], *kernel.shape)
     return _filter_rgb_batch(
         batch, single, kernel, channels, layer_name=name, model_name="handcrafted_conv2d"
     )
@@ -162,7 +162,7 @@ def cat_horizontal_edges(channels: str = "grayscale") -> ConvExample:
     """
     from skimage import data
 
-    channels = check_channels(channels)
+    channels = require_channels(channels)
     batch = as_pixels(data.chelsea())[np.newaxis]
     return _filter_rgb_batch(
         batch,
@@ -185,11 +185,11 @@ def cifar_horizontal_edges(images, channels: str = "grayscale") -> ConvExample:
     each 32x32 image gives one 30x30 feature map; with ``"per_channel"`` each
     gives a 30x30x3 map, one per colour (see :func:`apply_kernel_to_rgb`).
     """
-    channels = check_channels(channels)
+    channels = require_channels(channels)
     pixels = as_pixels(images)
     single = pixels.ndim == 3
     batch = pixels[np.newaxis] if single else pixels
-    check_fits(*batch.shape[1:3], *HORIZONTAL_EDGE_KERNEL.shape)
+    require_kernel_fits(*batch.shape[1:3], *HORIZONTAL_EDGE_KERNEL.shape)
     return _filter_rgb_batch(
         batch,
         single,

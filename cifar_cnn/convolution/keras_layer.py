@@ -8,11 +8,12 @@ every session.
 
 from __future__ import annotations
 
-import logging
 from typing import NamedTuple
 
 import keras
 import numpy as np
+
+from ..pipeline import quiet_retracing
 
 __all__ = ["ConvExample", "conv_model", "predict_quietly", "run_2d", "single_filter", "run_single_filter"]
 
@@ -80,27 +81,15 @@ def conv_model(weights, bias, input_shape, *, layer_name, model_name, input_name
     return model
 
 
-class _DropRetracingWarning(logging.Filter):
-    """Hide TensorFlow's "tf.function retracing" warning.
-
-    Every example builds a new little model, so each ``predict`` traces a new
-    function; after five of them TensorFlow warns about retracing, which is
-    expected here and would only distract learners.
-    """
-
-    def filter(self, record):
-        return "tf.function retracing" not in record.getMessage()
-
-
 def predict_quietly(model, batch) -> np.ndarray:
-    """``model.predict(batch, verbose=0)`` with the retracing warning muted for this call only."""
-    logger = logging.getLogger("tensorflow")
-    quiet = _DropRetracingWarning()
-    logger.addFilter(quiet)
-    try:
+    """``model.predict(batch, verbose=0)`` with the retracing warning muted for this call only.
+
+    Every example builds a new little model, so each ``predict`` traces a new function;
+    after five of them TensorFlow warns about retracing, which is expected here and would
+    only distract learners.
+    """
+    with quiet_retracing():
         return model.predict(batch, verbose=0)
-    finally:
-        logger.removeFilter(quiet)
 
 
 def run_2d(batch, weights, bias, *, layer_name, model_name, input_name):

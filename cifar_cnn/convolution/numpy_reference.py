@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .inputs import as_numbers, check_fits, check_position
+from .conv_arguments import as_numbers, require_kernel_fits, require_position
 
 __all__ = ["CellComputation", "convolve_cell", "convolve1d_valid", "convolve2d_valid"]
 
@@ -94,9 +94,9 @@ def convolve_cell(image, kernel, row: int, col: int) -> CellComputation:
             f"the kernel has {kernel.shape[2]} channel slices but the image has "
             f"{image.shape[2]} channels; they must be equal"
         )
-    check_fits(*image.shape[:2], *kernel.shape[:2])
-    row = check_position("row", row, image.shape[0], kernel.shape[0])
-    col = check_position("col", col, image.shape[1], kernel.shape[1])
+    require_kernel_fits(*image.shape[:2], *kernel.shape[:2])
+    row = require_position("row", row, image.shape[0], kernel.shape[0])
+    col = require_position("col", col, image.shape[1], kernel.shape[1])
     window = image[row : row + kernel.shape[0], col : col + kernel.shape[1]].astype(np.float64)
     kernel = kernel.astype(np.float64)
     products = window * kernel
@@ -170,7 +170,7 @@ def convolve2d_valid(image, kernel) -> np.ndarray:
             f"the kernel has {kernel.shape[2]} channel slices but the image has "
             f"{image.shape[2]} channels; they must be equal"
         )
-    check_fits(*image.shape[:2], *kernel.shape[:2])
+    require_kernel_fits(*image.shape[:2], *kernel.shape[:2])
     windows = sliding_window_view(
         image.astype(np.float64), kernel.shape[:2], axis=(0, 1)
     )  # (out_rows, out_cols, [channels,] k_rows, k_cols)

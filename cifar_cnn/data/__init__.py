@@ -47,7 +47,7 @@ from .errors import DataError, DataNotFoundError
 from .load import CIFAR10, load_cifar10
 from .locate import default_data_home, find_data_dir
 from .pack import pack_data
-from .report import OFFICIAL_MD5, FileCheck, VerifyReport, format_info, info, verify
+from .data_report import OFFICIAL_MD5, FileStatus, VerifyReport, format_info, info, verify
 from .split import stratified_indices
 
 __all__ = [
@@ -57,7 +57,7 @@ __all__ = [
     "DataNotFoundError",
     "ENV_VAR",
     "FOLDER_NAME",
-    "FileCheck",
+    "FileStatus",
     "OFFICIAL_MD5",
     "OFFICIAL_SHA256",
     "OFFICIAL_URL",

@@ -17,7 +17,6 @@ from pathlib import Path, PurePosixPath
 
 from .._files import give_default_permissions
 from .batches import (
-    is_cifar10_folder,
     parse_batch,
     parse_meta,
     read_bytes,
@@ -25,9 +24,14 @@ from .batches import (
 )
 from .constants import FOLDER_NAME, META_FILE, REQUIRED_FILES
 from .errors import DataError, InvalidFile
-from .locate import resolve_data_home
+from .locate import is_cifar10_folder, resolve_data_home
 from .tarscan import MAX_ARCHIVE_BYTES, extract, scan
 from .text import shown, shown_path
+
+__all__ = [
+    "PARTIAL_PREFIX", "sha256_of", "prepare_data_home", "remove_stale_downloads",
+    "require_archive_size", "install_archive",
+]
 
 
 _ARCHIVE_FILES = frozenset(REQUIRED_FILES) | {"readme.html"}
@@ -63,7 +67,7 @@ def prepare_data_home(data_home: Path) -> None:
         )
 
 
-def remove_stale_partials(data_home: Path) -> None:
+def remove_stale_downloads(data_home: Path) -> None:
     """Delete what killed downloads or extractions left in `data_home`."""
     now = time.time()
     for entry in data_home.glob(PARTIAL_PREFIX + "*"):
@@ -92,7 +96,7 @@ def _wanted(name: str) -> bool:
     return len(parts) == 2 and parts[0] == FOLDER_NAME and parts[1] in _ARCHIVE_FILES
 
 
-def _check_member(name: str, data: bytes) -> None:
+def _verify_member(name: str, data: bytes) -> None:
     base = PurePosixPath(name).name
     if base in REQUIRED_FILES:
         try:
@@ -105,7 +109,7 @@ def _archive_error(archive: Path, problem) -> DataError:
     return DataError(f"The archive {shown_path(archive)} {problem}. Get a fresh copy of the archive.")
 
 
-def check_archive_size(archive: Path) -> None:
+def require_archive_size(archive: Path) -> None:
     """Refuse an archive far larger than CIFAR-10 (e.g. a 100 GB sparse file) before hashing it."""
     try:
         size = archive.stat().st_size
@@ -120,7 +124,7 @@ def check_archive_size(archive: Path) -> None:
 def _extract_checked(archive: Path, into: Path) -> None:
     """Check the whole archive in one bounded pass, then extract it into `into`, or raise DataError."""
     try:
-        members, top_level = scan(archive, _wanted, _check_member)
+        members, top_level = scan(archive, _wanted, _verify_member)
     except InvalidFile as e:
         raise _archive_error(archive, e) from None
     found = {PurePosixPath(m.name).name for m in members}
@@ -201,7 +205,7 @@ def install_archive(
         return destination
     if not archive.is_file():
         raise DataError(f"The archive {shown_path(archive)} does not exist or is not a file.")
-    check_archive_size(archive)
+    require_archive_size(archive)
     if sha256 is not None:
         actual = sha256_of(archive)
         if actual != sha256.lower():
@@ -211,7 +215,7 @@ def install_archive(
                 "Get a fresh copy of the archive."
             )
     prepare_data_home(data_home)
-    remove_stale_partials(data_home)
+    remove_stale_downloads(data_home)
     staged = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=data_home))
     try:
         give_default_permissions(staged, directory=True)

@@ -15,11 +15,12 @@ import numpy as np
 from .errors import InvalidFile
 from .text import shown
 
+__all__ = [
+    "MAX_DIM", "DtypeDescription", "ArrayDescription", "is_array", "describe_array", "as_array",
+]
+
 MAX_DIM = 2**31
 
-
-def _text(value, limit=16):
-    return shown(value, limit)
 
 
 # Every element type this package will build an array of, by the name numpy
@@ -50,14 +51,14 @@ class DtypeDescription:
         """This package's own dtype for the description, if it is a plain integer type."""
         name = self.name
         if not isinstance(name, str) or len(name) > 8:
-            raise InvalidFile(f"contains an array of an unknown type ({_text(name)})")
+            raise InvalidFile(f"contains an array of an unknown type ({shown(name, 16)})")
         if name in _OTHER_DTYPES:
             raise InvalidFile(
                 f"contains an array of type {_OTHER_DTYPES[name]}, but CIFAR-10 files "
                 "hold only uint8 pixels and integer labels"
             )
         if name not in _INTEGER_DTYPES:
-            raise InvalidFile(f"contains an array of an unknown type ({_text(name)})")
+            raise InvalidFile(f"contains an array of an unknown type ({shown(name, 16)})")
         dtype = _INTEGER_DTYPES[name]
         # numpy pickles a plain integer type's state as exactly this tuple, with its
         # byte order second ("|" for one byte); anything else (flags, fields, sizes)

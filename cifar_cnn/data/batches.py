@@ -14,12 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from .constants import CLASS_NAMES, META_FILE, REQUIRED_FILES, TEST_FILE, TRAIN_FILES
-from .errors import FOLDER_FIX, PERMISSION_FIX, DataError, file_error, InvalidFile
+from .errors import PERMISSION_FIX, DataError, file_error, InvalidFile
+from .locate import require_complete
 from .text import shown
 from .unpickle import recognise, as_array, describe_array, is_array
 
+__all__ = [
+    "MAX_BATCH_BYTES", "MAX_META_BYTES", "MAX_CLASS_NAME", "MAX_IMAGES_PER_BATCH", "read_bytes",
+    "parse_batch", "parse_meta", "read_batch", "read_class_names", "read_folder",
+    "validate_folder", "load_raw",
+]
 
-_CIFAR100_FILES = ("train", "test", "meta")
+
 _IMAGE_SIZE = 32 * 32 * 3
 
 
@@ -220,38 +226,24 @@ def read_class_names(folder: str | os.PathLike) -> tuple[str, ...]:
 # ------------------------------------------------------------ whole folders
 
 
-def missing_files(folder: Path) -> list[str]:
-    return [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+def read_folder(folder: str | os.PathLike) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Read a ``cifar-10-batches-py`` folder already found complete (by ``find_data_dir`` or
+    ``require_complete``), every file once, in order: the class names (``batches.meta``),
+    the five training batches, the test batch.
 
-
-def is_cifar10_folder(folder: Path) -> bool:
-    """Cheap check: are all the files there?  (Contents are checked on reading.)"""
-    return folder.is_dir() and not missing_files(folder)
-
-
-def looks_like_cifar100(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in _CIFAR100_FILES) or (
-        folder / "cifar-100-python"
-    ).is_dir()
-
-
-def require_complete(folder: Path) -> None:
-    missing = missing_files(folder)
-    if not missing:
-        return
-    fix = FOLDER_FIX.format(folder=folder)
-    if looks_like_cifar100(folder):
-        raise DataError(
-            f"{folder} holds CIFAR-100 (files train, test, meta), not CIFAR-10.\nTo fix it: {fix}."
-        )
-    raise DataError(
-        f"The CIFAR-10 folder {folder} is incomplete: it lacks {', '.join(missing)}.\n"
-        f"To fix it: {fix}."
-    )
+    Returns ``(class_names, training images, training labels, (test images, test labels))``:
+    the training images one array per file (not concatenated: a caller picking images from
+    them needs no 150 MB copy of all of them), the labels concatenated. Raises DataError
+    naming a missing or damaged file.
+    """
+    folder = Path(folder)
+    class_names = read_class_names(folder)
+    batches = [read_batch(folder / name) for name in TRAIN_FILES]
+    return class_names, [x for x, _ in batches], np.concatenate([y for _, y in batches]), read_batch(folder / TEST_FILE)
 
 
 def validate_folder(folder: Path) -> None:
-    """Read every file of `folder` (one at a time), raising DataError on the first problem."""
+    """Read every file of `folder` (one at a time, each let go), raising DataError on the first problem."""
     require_complete(folder)
     read_class_names(folder)
     for name in (*TRAIN_FILES, TEST_FILE):
@@ -272,17 +264,7 @@ def load_raw(
     Images are uint8 (n, 32, 32, 3), labels int64 (n,).  Batches may hold any
     number of images.  Raises DataError naming missing or damaged files.
     """
-    folder = Path(folder)
-    require_complete(folder)
-    class_names = read_class_names(folder)
-    images, labels = read_training_batches(folder)
+    require_complete(Path(folder))
+    class_names, images, labels, test = read_folder(folder)
     # Every batch decodes to (n, 32, 32, 3), so the batches always concatenate.
-    return (np.concatenate(images), labels), read_batch(folder / TEST_FILE), class_names
-
-
-def read_training_batches(folder: str | os.PathLike) -> tuple[list[np.ndarray], np.ndarray]:
-    """The five training batches of ``folder`` in order: their image arrays, one per file
-    (not concatenated: a caller picking images from them needs no 150 MB copy of all of
-    them), and all their labels, concatenated."""
-    batches = [read_batch(Path(folder) / name) for name in TRAIN_FILES]
-    return [x for x, _ in batches], np.concatenate([y for _, y in batches])
+    return (np.concatenate(images), labels), test, class_names

@@ -1,5 +1,10 @@
 """Names the whole data package shares: the ten classes, the folder and its files."""
 
+__all__ = [
+    "CLASS_NAMES", "FOLDER_NAME", "ENV_VAR", "META_FILE", "TRAIN_FILES", "TEST_FILE",
+    "REQUIRED_FILES",
+]
+
 
 CLASS_NAMES = (
     "airplane",

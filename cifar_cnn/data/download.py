@@ -16,7 +16,7 @@ from urllib.error import HTTPError, URLError
 from .archive import (
     PARTIAL_PREFIX,
     prepare_data_home,
-    remove_stale_partials,
+    remove_stale_downloads,
     sha256_of,
     install_archive,
 )
@@ -24,7 +24,9 @@ from .batches import validate_folder
 from .constants import FOLDER_NAME
 from .errors import DataError, DataNotFoundError, how_to_provide
 from .locate import resolve_data_home, find_in
-from ..validation import check_flag
+from ..validation import require_flag
+
+__all__ = ["OFFICIAL_URL", "OFFICIAL_SHA256", "download_cifar10"]
 
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -103,7 +105,7 @@ def download_cifar10(
         The download arrived with the wrong checksum (it is deleted), or the
         data in the cache is damaged.
     """
-    progress = check_flag("progress", progress)
+    progress = require_flag("progress", progress)
     data_home = resolve_data_home(data_home)
     existing = find_in(data_home)
     if existing is None and (data_home / FOLDER_NAME).exists():
@@ -112,7 +114,7 @@ def download_cifar10(
         validate_folder(existing)
         return existing
     prepare_data_home(data_home)
-    remove_stale_partials(data_home)
+    remove_stale_downloads(data_home)
     # A unique name per download: concurrent downloads do not collide, and a
     # killed one leaves a file named as partial, never as the archive.
     target = archive = data_home / f"{PARTIAL_PREFIX}{uuid.uuid4().hex[:12]}.tar.gz"

@@ -10,6 +10,11 @@ from pathlib import Path
 from .constants import ENV_VAR, FOLDER_NAME
 from .text import shown_path
 
+__all__ = [
+    "FOLDER_FIX", "DataError", "DataNotFoundError", "InvalidFile", "fix_for", "file_error",
+    "PERMISSION_FIX", "ways_to_provide", "how_to_provide",
+]
+
 
 FOLDER_FIX = (
     "delete the folder {folder} and run `cifar-cnn data download` again, "

@@ -9,14 +9,19 @@ from pathlib import Path
 import numpy as np
 
 from ..lesson import SEED
-from ..validation import check_count, check_flag
-from .batches import read_batch, read_class_names, read_training_batches, require_complete
+from ..validation import require_count, require_flag
+from .batches import read_batch, read_folder
 from .constants import TEST_FILE
 from .constants import ENV_VAR
 from .download import download_cifar10
 from .errors import DataError, DataNotFoundError, how_to_provide
 from .locate import resolve_data_home, find_data_dir
 from .split import split_train_val, stratified_indices
+
+__all__ = [
+    "FIELDS", "CIFAR10", "ALIGNMENT", "aligned_empty", "return_freed_memory",
+    "load_cifar10",
+]
 
 
 FIELDS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test", "class_names")
@@ -78,14 +83,14 @@ class CIFAR10:
         )
 
 
-def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
+def _verify_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     """Check load_cifar10's arguments before any disk access; return the dtype."""
     if n_train is not None:
-        check_count("n_train", n_train)
-    check_count("n_val", n_val, minimum=0)
+        require_count("n_train", n_train)
+    require_count("n_val", n_val, minimum=0)
     if n_test is not None:
-        check_count("n_test", n_test)
-    check_count("seed", seed, minimum=0)
+        require_count("n_test", n_test)
+    require_count("seed", seed, minimum=0)
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -98,7 +103,7 @@ def _check_arguments(n_train, n_val, n_test, seed, dtype) -> np.dtype:
     return dt
 
 
-def _check_sizes(n_available: int, n_test_available: int, n_train, n_val, n_test) -> None:
+def _verify_sizes(n_available: int, n_test_available: int, n_train, n_val, n_test) -> None:
     """Check the requested sizes against the images there are."""
     if n_val >= n_available:
         raise ValueError(
@@ -252,17 +257,16 @@ def load_cifar10(
     DataError
         Damaged data; the message names the file and the fix.
     """
-    one_hot = check_flag("one_hot", one_hot)
-    download_if_missing = check_flag("download_if_missing", download_if_missing)
-    out_dtype = _check_arguments(n_train, n_val, n_test, seed, dtype)
-    folder = _locate(data_dir, data_home, download_if_missing)
-    require_complete(folder)
-    class_names = read_class_names(folder)
-    batches, y_all = read_training_batches(folder)  # one image array per file
-    # The test file is read here for its labels (sizes, stratified subsets); its images
-    # are dropped and read again only when data.x_test is first used.
-    y_test = read_batch(folder / TEST_FILE)[1]
-    _check_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
+    one_hot = require_flag("one_hot", one_hot)
+    download_if_missing = require_flag("download_if_missing", download_if_missing)
+    out_dtype = _verify_arguments(n_train, n_val, n_test, seed, dtype)
+    folder = _locate(data_dir, data_home, download_if_missing)  # found once: complete
+    class_names, batches, y_all, (test_images, y_test) = read_folder(folder)
+    # The test labels are needed now (sizes, stratified subsets); the test images are let
+    # go and read again when data.x_test is first used, so a training run does not carry
+    # them (docs/benchmarks.md, "Memory": the one file read twice, on purpose).
+    del test_images
+    _verify_sizes(len(y_all), len(y_test), n_train, n_val, n_test)
     train, val = split_train_val(y_all, n_train, n_val, seed)
     test = np.arange(len(y_test)) if n_test is None else stratified_indices(y_test, n_test, seed)
     n_classes = len(class_names)

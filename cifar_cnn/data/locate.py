@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .batches import is_cifar10_folder, looks_like_cifar100, missing_files
 from .constants import ENV_VAR, FOLDER_NAME, REQUIRED_FILES
-from .errors import DataError
+from .errors import FOLDER_FIX, DataError
+
+__all__ = [
+    "missing_files", "is_cifar10_folder", "looks_like_cifar100", "require_complete",
+    "default_data_home", "resolve_data_home", "find_in", "find_data_dir",
+]
 
 
 # Where the folder can sit inside a Keras cache: directly (this package's own
@@ -24,6 +28,40 @@ _KERAS_LAYOUTS = (
     Path(f"{FOLDER_NAME}-target") / FOLDER_NAME,
     Path(FOLDER_NAME) / FOLDER_NAME,
 )
+
+
+# A folder of these is CIFAR-100, a common mix-up: said so by name.
+_CIFAR100_FILES = ("train", "test", "meta")
+
+
+def missing_files(folder: Path) -> list[str]:
+    return [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+
+
+def is_cifar10_folder(folder: Path) -> bool:
+    """Cheap check: are all the files there?  (Contents are checked on reading.)"""
+    return folder.is_dir() and not missing_files(folder)
+
+
+def looks_like_cifar100(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in _CIFAR100_FILES) or (
+        folder / "cifar-100-python"
+    ).is_dir()
+
+
+def require_complete(folder: Path) -> None:
+    missing = missing_files(folder)
+    if not missing:
+        return
+    fix = FOLDER_FIX.format(folder=folder)
+    if looks_like_cifar100(folder):
+        raise DataError(
+            f"{folder} holds CIFAR-100 (files train, test, meta), not CIFAR-10.\nTo fix it: {fix}."
+        )
+    raise DataError(
+        f"The CIFAR-10 folder {folder} is incomplete: it lacks {', '.join(missing)}.\n"
+        f"To fix it: {fix}."
+    )
 
 
 def default_data_home() -> Path:

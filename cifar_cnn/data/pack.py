@@ -23,8 +23,9 @@ import tarfile
 from pathlib import Path
 
 from .._files import atomic_path, remove_stale_partials
-from .archive import check_archive_size, sha256_of, install_archive
-from .batches import parse_batch, parse_meta, read_bytes, require_complete
+from .archive import require_archive_size, sha256_of, install_archive
+from .batches import parse_batch, parse_meta, read_bytes
+from .locate import require_complete
 from .constants import FOLDER_NAME, META_FILE
 from .download import OFFICIAL_SHA256
 from .errors import DataError, DataNotFoundError, file_error, how_to_provide, InvalidFile
@@ -66,8 +67,8 @@ def archive_target(archive_path: str | os.PathLike) -> Path:
     return path
 
 
-def _checked_bytes(folder: Path, name: str) -> bytes:
-    """The bytes of one data file, read once and checked; DataError if damaged."""
+def _verified_bytes(folder: Path, name: str) -> bytes:
+    """The bytes of one data file, read once and verified; DataError if damaged."""
     path = folder / name
     if path.is_symlink() and not _inside(path.resolve(), folder.resolve()):
         # A link could make the archive carry any file of this machine (a readme.html
@@ -109,7 +110,7 @@ def _write_archive(folder: Path, target: Path) -> None:
             for name in _MEMBER_ORDER:
                 if name == "readme.html" and not (folder / name).is_file():
                     continue  # optional: not a data file
-                data = _checked_bytes(folder, name)
+                data = _verified_bytes(folder, name)
                 member = _member(f"{FOLDER_NAME}/{name}", size=len(data), mode=0o644)
                 tar.addfile(member, io.BytesIO(data))
         raw.flush()
@@ -257,7 +258,7 @@ def install_packed(
     elif checksum_file.is_file():
         expected = read_sha256_file(checksum_file)
         how = f"SHA-256 matches {checksum_file.name}"
-    check_archive_size(archive)  # before hashing: a 100 GB sparse file is not read
+    require_archive_size(archive)  # before hashing: a 100 GB sparse file is not read
     actual = sha256_of(archive)
     if expected is None:
         if actual == OFFICIAL_SHA256:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import check_count
+from ..validation import require_count
+
+__all__ = ["stratified_indices", "split_train_val"]
 
 
 def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
@@ -34,7 +36,7 @@ def stratified_indices(labels, n: int, seed: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be one-dimensional, got shape {labels.shape}.")
-    check_count("n", n)
+    require_count("n", n)
     if n > len(labels):
         raise ValueError(
             f"Cannot take {n} items from {len(labels)}: n must be at most {len(labels)}."

@@ -29,6 +29,11 @@ from typing import Callable
 from .errors import InvalidFile
 from .text import shown
 
+__all__ = [
+    "BLOCK", "CHUNK", "MAX_INFLATED", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_EXT_HEADER",
+    "MAX_NAME", "MAX_ARCHIVE_BYTES", "Member", "scan", "extract",
+]
+
 BLOCK = 512
 CHUNK = 1 << 20
 # The real archive inflates to about 187 MB (six 31 MB batches); a re-pickled batch may
@@ -109,7 +114,7 @@ def _number(field: bytes) -> int:
     return int(text, 8)
 
 
-def _check_header(block: bytes) -> None:
+def _verify_header(block: bytes) -> None:
     stored = _number(block[148:156])
     if stored != sum(block[:148]) + 8 * 32 + sum(block[156:]):
         raise InvalidFile("is corrupt (a tar header whose checksum does not match)")
@@ -158,7 +163,7 @@ def scan(path: Path, wanted: Callable[[str], bool], check: Callable[[str, bytes]
                 raise InvalidFile("is truncated or corrupt (it ends without the tar end marker)")
             if block == bytes(BLOCK):
                 break
-            _check_header(block)
+            _verify_header(block)
             kind = block[156:157]
             size = _number(block[124:136])
             count += 1

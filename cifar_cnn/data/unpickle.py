@@ -33,6 +33,12 @@ from .errors import InvalidFile
 from .text import shown
 from .arrays import ArrayDescription, DtypeDescription, as_array, describe_array, is_array  # noqa: F401
 
+__all__ = [
+    "MAX_OPCODES", "MAX_MEMO_INDEX", "MAX_STACK", "MAX_MARKS", "MAX_KEYS", "MAX_KEY_CHARS",
+    "MAX_LIST", "MAX_ITEM_CHARS", "MAX_TUPLE", "MAX_TUPLE_DEPTH", "INT_RANGE", "recognise",
+    "restricted_unpickle",
+]
+
 
 class _Forbidden(Exception):
     """A pickle asked for a global or an opcode that a CIFAR-10 file never needs."""
@@ -82,10 +88,6 @@ _GLOBALS = {
     ("builtins", "bytes"): "bytes",
 }
 
-
-def _text(value, limit=16):
-    """A short, printable version of a name from the file, for messages."""
-    return shown(value, limit)
 
 
 # ------------------------------------------------------------- the grammar
@@ -232,7 +234,7 @@ def _walk(data: bytes) -> dict:
                 module, attr = stack.pop(-2), stack.pop()
             role = _GLOBALS.get((module, attr)) if type(module) is str and type(attr) is str else None
             if role is None:
-                raise _Forbidden(f"{_text(module, 40)[1:-1]}.{_text(attr, 40)[1:-1]}")
+                raise _Forbidden(f"{shown(module, 40)[1:-1]}.{shown(attr, 40)[1:-1]}")
             stack.append(_Global(role))
         elif name in ("EMPTY_TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "TUPLE"):
             size = {"EMPTY_TUPLE": 0, "TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3}.get(name)
@@ -285,9 +287,9 @@ def _walk(data: bytes) -> dict:
                 if type(key) not in (bytes, str) or len(key) > MAX_KEY_CHARS:
                     raise InvalidFile("is not a CIFAR-10 file: its dict has a key that is not a short name")
                 if not (type(value) in _SCALARS or type(value) is list or isinstance(value, ArrayDescription)):
-                    raise InvalidFile(f"is not a CIFAR-10 file: its entry {_text(key)} holds a tuple or a call")
+                    raise InvalidFile(f"is not a CIFAR-10 file: its entry {shown(key, 16)} holds a tuple or a call")
                 if key in top:
-                    raise InvalidFile(f"is corrupt (its entry {_text(key)} is given twice)")
+                    raise InvalidFile(f"is corrupt (its entry {shown(key, 16)} is given twice)")
                 if len(top) >= MAX_KEYS:
                     raise InvalidFile(f"is not a CIFAR-10 file: its dict has over {MAX_KEYS} entries")
                 top[key] = value

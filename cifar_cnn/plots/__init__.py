@@ -16,11 +16,10 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from ..evaluation import confusion_matrix
-from .convolution import plot_convolution, plot_feature_map_pairs, plot_feature_maps, plot_filters
-from .evaluation import plot_confusion_matrix
-from .images import plot_augmentation, plot_images, plot_predictions
-from .training import plot_gradient_flow, plot_history
+from .conv_figures import plot_convolution, plot_feature_map_pairs, plot_feature_maps, plot_filters
+from .confusion import plot_confusion_matrix
+from .gallery import plot_augmentation, plot_images, plot_predictions
+from .history import plot_gradient_flow, plot_history
 
 
 def _display_figures_inline():
@@ -48,7 +47,6 @@ __all__ = [
     "plot_feature_map_pairs",
     "plot_feature_maps",
     "plot_filters",
-    "confusion_matrix",  # computed in cifar_cnn.evaluation; exported here as before
     "plot_confusion_matrix",
     "plot_predictions",
     "plot_augmentation",

@@ -23,7 +23,7 @@ def folder_size(folder) -> int:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
-def _check_target(target: Path) -> None:
+def _verify_target(target: Path) -> None:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(
             f"{target} already exists and is not empty: name a new folder (or an empty one), "
@@ -33,7 +33,7 @@ def _check_target(target: Path) -> None:
         raise FileNotFoundError(f"Cannot write {target}: the folder {target.parent} does not exist")
 
 
-def _check_space(target: Path, needed_mb: int) -> None:
+def _verify_space(target: Path, needed_mb: int) -> None:
     free_mb = shutil.disk_usage(target.parent).free // 10**6
     if free_mb < needed_mb:
         raise OSError(errno.ENOSPC, f"{target.parent} has {free_mb} MB free; the workshop folder "
@@ -51,7 +51,7 @@ def make_stick(target, data_dir=None, platforms=(), pythons=(), log=print) -> di
     from ..data.locate import resolve_data_home
 
     target = Path(target).expanduser().absolute()
-    _check_target(target)
+    _verify_target(target)
     if bool(platforms) != bool(pythons):
         raise ValueError("a wheelhouse needs both --platform and --python-version (e.g. "
                          "--platform windows-amd64 --python-version 3.11)")
@@ -62,7 +62,7 @@ def make_stick(target, data_dir=None, platforms=(), pythons=(), log=print) -> di
     if folder is None:
         raise DataNotFoundError(how_to_provide(resolve_data_home(None), "There is no data for the stick."))
     notebooks, answers = learner_notebooks(), answer_key_notebooks()
-    _check_space(target, DATA_MB + WHEELHOUSE_MB * len(platforms) * len(pythons) + 10)
+    _verify_space(target, DATA_MB + WHEELHOUSE_MB * len(platforms) * len(pythons) + 10)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
