@@ -28,7 +28,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "speedrun_runs.jsonl"
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", default=None)
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=12)  # train_speedrun's default
     p.add_argument("--widths", type=int, nargs=3, default=[32, 64, 128])
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--peak-learning-rate", type=float, default=0.2)
@@ -89,7 +89,8 @@ def main(argv=None):
         "label_smoothing": args.label_smoothing, "n_train": len(data.x_train), "seed": args.seed,
         "parameters": model.count_params(), "train_seconds": train_seconds, "test_accuracy": test,
         "epochs_log": epochs, "load_before": load_before, "load_after": load_after,
-        "machine": f"{platform.machine()}, {os.cpu_count()} logical cores", "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical cores", "processor": processor(),
+        "numerics": numerics(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": " ".join([os.path.relpath(sys.executable)] + sys.argv),
     }
     if not args.no_record:
@@ -98,16 +99,32 @@ def main(argv=None):
             f.write(json.dumps(record) + "\n")
 
 
+def processor():
+    """The processor's model name (a run's rounding depends on it), or the platform's guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def numerics():
+    """Which of TensorFlow's CPU numerics paths ran: oneDNN's kernels, or the plain Eigen ones."""
+    return "oneDNN off" if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0" else "oneDNN on (default)"
+
+
 def report():
     """Every recorded run, then the epochs of each full run, as Markdown tables."""
     runs = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()] if RESULTS.exists() else []
     print("| run | when (UTC) | widths | epochs | training images | training s (min), validation included "
-          "| test accuracy (flip TTA) | load average at start / end |")
-    print("|---:|---|---|---:|---:|---:|---:|---|")
+          "| test accuracy (flip TTA) | seed | processor, numerics | load average at start / end |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|---|")
     for k, r in enumerate(runs, 1):
         print(f"| {k} | {r['when']} | {'-'.join(map(str, r['widths']))} | {r['epochs']} | {r['n_train']:,} | "
-              f"{r['train_seconds']:.0f} ({r['train_seconds'] / 60:.1f}) | {r['test_accuracy']:.4f} | "
-              f"{r['load_before'][0]:.1f} / {r['load_after'][0]:.1f} |")
+              f"{r['train_seconds']:.0f} ({r['train_seconds'] / 60:.1f}) | {r['test_accuracy']:.4f} | {r['seed']} | "
+              f"{r.get('processor', 'not recorded')}, {r.get('numerics', 'oneDNN on (default)')} | {r['load_before'][0]:.1f} / {r['load_after'][0]:.1f} |")
     for k, r in enumerate(runs, 1):
         print(f"\nRun {k}, epoch by epoch:\n")
         print("| epoch | seconds | total s | training accuracy | validation accuracy | load (1 min) |")

@@ -3,7 +3,7 @@
 A :class:`Recipe` says which trainer runs, whether it compiles the model itself, how the
 test set is scored and what the command prints about it. Its default epochs and batch
 size are *read* from the trainer's signature (``train``: the lesson's 10 and 32;
-``train_fast``: 15 and 128; ``train_speedrun``: 10 and 256), so they are written once,
+``train_fast``: 15 and 128; ``train_speedrun``: 12 and 256), so they are written once,
 where a learner reading ``help(train_fast)`` sees them; the command line's help reads
 them from here. :data:`TRAINED_BY` names the models that have their own recipe; every
 other model of :data:`cifar_cnn.models.MODELS` trains with the lesson's.
