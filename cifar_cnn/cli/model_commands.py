@@ -187,7 +187,7 @@ def add_parsers(commands):
 
     from ..recipes import OWN_FACTORIES, RECIPES, TRAINED_BY
 
-    def defaults(attribute):  # "10; fast: 15; speedrun: 10", from the trainers' signatures
+    def defaults(attribute):  # "10; fast: 15; speedrun: 12", from the trainers' signatures
         own = [f"{model}: {getattr(RECIPES[recipe], attribute)}" for model, recipe in TRAINED_BY.items()]
         return "; ".join([str(getattr(RECIPES["lesson"], attribute)), *own])
 
