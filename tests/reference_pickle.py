@@ -85,7 +85,7 @@ class _CheckedArray(np.ndarray):
         super().__setstate__(state[:-4] + (shape, dtype, fortran, raw))
 
 
-class _ReferenceUnpickler(pickle.Unpickler):
+class _ReferenceUnpickler(pickle._Unpickler):  # pure Python: the C one can free a bytearray still in use
     """Plain unpickling with numpy's real functions; unrelated globals and unsafe types refused."""
 
     def find_class(self, module, name):
