@@ -12,11 +12,9 @@ wrong array. What a file "holds" is decided by an independent reference decoder
 from __future__ import annotations
 
 import gc
-import importlib
-import io
-import math
 import pickle
-import warnings
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -28,6 +26,7 @@ from hypothesis import strategies as st
 from cifar_cnn.arithmetic import conv_output_size, conv_params, dense_params, layer_table, pool_output_size
 from cifar_cnn.data import DataError, load_cifar10, read_batch
 from cifar_files import dumps_like_original, write_cifar_folder
+from reference_pickle import reference_batch
 
 ARITHMETIC = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOADER = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -163,81 +162,6 @@ def test_layer_table_matches_keras_on_random_models(spec):
     assert sum(row.params for row in rows) == model.count_params()
 
 
-# ---------------------------------------------------- a reference decoder
-
-# The globals a numpy array pickle uses, mapped to the real functions (numpy 1.x calls
-# the module numpy.core, 2.x numpy._core; older pickles name __builtin__).
-_REFERENCE_GLOBALS = {
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
-    ("_codecs", "encode"),
-}
-_MAX_ELEMENTS = 10**7  # a corrupted length must not make the reference allocate gigabytes
-
-
-class _ReferenceUnpickler(pickle.Unpickler):
-    """Plain unpickling with numpy's real functions; only unrelated globals are refused."""
-
-    def find_class(self, module, name):
-        if module in ("__builtin__", "builtins") and name == "bytes":
-            return lambda *args: b"" if not args else _refuse()
-        if (module, name) not in _REFERENCE_GLOBALS:
-            raise pickle.UnpicklingError(f"{module}.{name}")
-        real = getattr(importlib.import_module(module), name)
-        if name == "_reconstruct":
-            def reconstruct(cls, shape, typecode):
-                if math.prod(shape) > _MAX_ELEMENTS:
-                    _refuse()
-                return real(cls, shape, typecode)
-            return reconstruct
-        return real
-
-
-def _refuse():
-    raise pickle.UnpicklingError("refused by the reference")
-
-
-def reference_batch(blob: bytes):
-    """(images, labels) that a batch file's bytes stand for, or None if not a valid batch.
-
-    The format: a pickled dict (bytes or str keys) with 'data', a uint8 array (n, 3072),
-    n >= 1, of R, G, B planes, and 'labels', n whole numbers in 0-9 (a list, or a 1-D
-    integer array).
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # numpy.core's deprecation notice
-            obj = _ReferenceUnpickler(io.BytesIO(blob), encoding="bytes").load()
-    except Exception:
-        return None
-    if not isinstance(obj, dict):
-        return None
-    entries = {}
-    for key, value in obj.items():
-        if isinstance(key, bytes):
-            key = key.decode("latin-1")
-        if isinstance(key, str):
-            entries[key] = value
-    data, labels = entries.get("data"), entries.get("labels")
-    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
-            and data.shape[1] == 3072 and data.shape[0] >= 1):
-        return None
-    if isinstance(labels, np.ndarray):
-        if labels.ndim != 1 or labels.dtype.kind not in "iu":
-            return None
-        labels = labels.tolist()
-    elif not isinstance(labels, (list, tuple)):
-        return None
-    if len(labels) != len(data):
-        return None
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v <= 9 for v in labels):
-        return None
-    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return images, np.array([int(v) for v in labels], dtype=np.int64)
-
-
 # ------------------------------------------------- the batch and its damage
 
 N_IMAGES = 4
@@ -336,6 +260,39 @@ def test_damaged_dtype_flags_are_refused(batch_path):
         del images  # freed here, under the filter, rather than by a later test
         gc.collect()
         assert flags == UINT8_FLAGS and not hasobject
+
+
+def with_dtype_name(blob: bytes, name: bytes, shape: bytes = b"M\x00\x0c") -> bytes:
+    """`blob` (a Python-2-style batch) naming another type for the pixels, with numpy's state
+    for uint8 kept; `shape` replaces the row length (3072, a pickle BININT2)."""
+    assert blob.count(b"X\x02\x00\x00\x00u1") == 1 and blob.count(b"M\x00\x0c") == 1
+    named = b"X" + len(name).to_bytes(4, "little") + name
+    return blob.replace(b"X\x02\x00\x00\x00u1", named).replace(b"M\x00\x0c", shape)
+
+
+# Damage that made the old reference decoder (real pickle, real numpy) crash the interpreter
+# or accept a broken type: each must come back as "not a valid batch", in a process that lives.
+_ORACLE_CRASHES = {
+    "datetime64 with uint8's state (SIGSEGV in dtype.__setstate__)": lambda b: with_dtype_name(b, b"M8"),
+    "timedelta64 with uint8's state (SIGSEGV)": lambda b: with_dtype_name(b, b"m8"),
+    "uint8 flagged as holding object references": lambda b: with_dtype_flags(b, 1),
+    "uint8 with every flag set": lambda b: with_dtype_flags(b, 0x3F),
+    "object dtype filled from raw bytes (4 x 384 pointers)": lambda b: with_dtype_name(b, b"O8", b"M\x80\x01"),
+    "bytes type of size -1": lambda b: with_dtype_name(b, b"S1"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_ORACLE_CRASHES))
+def test_reference_decoder_survives_dangerous_dtypes(tmp_path, damage):
+    blob_path = tmp_path / "batch"
+    blob_path.write_bytes(_ORACLE_CRASHES[damage](encode(batch_dict(), "python2")))
+    child = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+             "from reference_pickle import reference_batch; "
+             "print(reference_batch(Path(sys.argv[2]).read_bytes()) is None)")
+    run = subprocess.run([sys.executable, "-c", child, str(Path(__file__).parent), str(blob_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"the reference decoder died ({run.returncode}): {run.stderr[-500:]}"
+    assert run.stdout.split() == ["True"], f"the reference decoder accepted {damage}"
 
 
 # Freeing an array with damaged dtype flags makes numpy report an ignored internal error
