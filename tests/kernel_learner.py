@@ -10,6 +10,7 @@ string ("relu" becomes "relu_") where the checker accepts every number.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -111,14 +112,29 @@ class Kernel:
     package's startup file included, see ``ipython_dir``); ``run`` returns (printed, error,
     traceback)."""
 
-    def __init__(self, folder: Path, startup: bool = True, env: dict | None = None):
-        from jupyter_client.manager import start_new_kernel
+    def __init__(self, folder: Path, startup: bool = True, env: dict | None = None, python: Path | None = None):
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager, start_new_kernel
 
         env = {**builder.kernel_environment(full=False), **(env or {})}
         if not (env or {}).get("JPY_SESSION_NAME"):
             env.pop("JPY_SESSION_NAME", None)  # the kernel knows no notebook unless a test says so
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         env["IPYTHONDIR"] = str(ipython_dir(folder, startup))
+        if python is not None:  # a kernel of another environment (its own sys.prefix)
+            specs = folder / "kernelspecs"
+            spec = specs / "kernels" / "other-env"
+            spec.mkdir(parents=True, exist_ok=True)
+            (spec / "kernel.json").write_text(json.dumps({
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "another environment", "language": "python"}))
+            manager = KernelManager(kernel_name="other-env",
+                                    kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs / "kernels")]))
+            manager.start_kernel(cwd=str(folder), env=env)
+            self.km, self.kc = manager, manager.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=120)
+            return
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
 
     def run(self, code: str, timeout: float = 600) -> tuple[str, str | None, list[str]]:

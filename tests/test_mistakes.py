@@ -536,12 +536,33 @@ def test_friendly_errors_takes_over_the_name_error(fresh_kernel):
         fresh_kernel.run("cifar_cnn.friendly_errors(False)")
 
 
+def _python_without_the_startup_file(tmp_path):
+    """This interpreter if its environment has no startup file of the package, else one of a
+    fresh environment (no pip, no packages of its own) that sees this one's packages: its
+    sys.prefix, where IPython looks for startup files, holds none (``pip install`` puts one
+    into this environment's, as in CI)."""
+    import site
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not any((Path(sys.prefix) / "etc" / "ipython" / "startup").glob("*cifar-cnn*")):
+        return None
+    env = tmp_path / "plain-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    target = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    (Path(target) / "this-env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    return python
+
+
 def test_without_the_startup_file_a_kernel_is_unchanged(tmp_path):
     """The same kernel without the package's startup file (another environment): no hint."""
     pytest.importorskip("jupyter_client")
     from kernel_learner import Kernel
 
-    kernel = Kernel(tmp_path, startup=False)
+    kernel = Kernel(tmp_path, startup=False, python=_python_without_the_startup_file(tmp_path))
     try:
         printed, _, _ = kernel.run("print(get_ipython().custom_exceptions)")
         assert printed.strip() == "()"
