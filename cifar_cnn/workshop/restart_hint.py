@@ -36,9 +36,10 @@ from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["load_ipython_extension", "explain_in_kernel", "explain_missing_name", "bound_names"]
+__all__ = ["load_ipython_extension", "explain_in_kernel", "explain_missing_name", "bound_names", "earlier_cell_hint",
+           "RUN_ABOVE"]
 
-_RUN_ABOVE = "run the cells above first: Run > Run All Above (in VS Code: Execute Above Cells)"
+RUN_ABOVE = "run the cells above first: Run > Run All Above (in VS Code: Execute Above Cells)"
 _NOT_IN_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
                  ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -169,7 +170,13 @@ def explain_missing_name(error, running_cell=None, notebook=None):
     for cells in notebooks:
         line = _binding_line(name, cells, running_cell)
         if line:
-            shown = line if len(line) <= 60 else line[:57] + "..."
-            return (f"{name} is made by an earlier cell ({shown}), and this kernel has not run it (a "
-                    f"restarted kernel, or a notebook just opened, starts empty): {_RUN_ABOVE}")
+            return earlier_cell_hint(name, line if len(line) <= 60 else line[:57] + "...")
     return None
+
+
+def earlier_cell_hint(name, line=None):
+    """The one wording of "an earlier cell makes ``name``", with the line that makes it if known
+    (``cifar_cnn.workshop.slips`` says it too, for the names it knows without a notebook)."""
+    made = f" ({line})" if line else ""
+    return (f"{name} is made by an earlier cell{made}, and this kernel has not run it (a restarted kernel, "
+            f"or a notebook just opened, starts empty): {RUN_ABOVE}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from .restart_hint import RUN_ABOVE, earlier_cell_hint, explain_in_kernel
+
 __all__ = ["explain_slip", "LESSON_STRINGS", "LESSON_NAMES"]
 
 # The strings the lesson passes to Keras, and the argument each one goes to.
@@ -44,7 +46,6 @@ LESSON_NAMES = frozenset({
 _SETUP_MODULES = {"keras": "import keras", "np": "import numpy as np", "tf": "import tensorflow as tf",
                   "plt": "import matplotlib.pyplot as plt", "math": "import math", "time": "import time",
                   "Path": "from pathlib import Path", "cifar_cnn": "import cifar_cnn"}
-_RUN_ABOVE = "run the cells above first: Run > Run All Above (in VS Code: Execute Above Cells)"
 _FIT_EXAMPLE = {
     "fit": "model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val), epochs=epochs)",
     "evaluate": "model.evaluate(data.x_val, data.y_val)",
@@ -72,17 +73,12 @@ def _name_error(error):
             f'"{name.lower()}": write {example}'
         )
     if name in _SETUP_MODULES:
-        return f"{name} comes from the setup cell at the top ({_SETUP_MODULES[name]}): {_RUN_ABOVE}"
+        return f"{name} comes from the setup cell at the top ({_SETUP_MODULES[name]}): {RUN_ABOVE}"
     if name in _package_names():
-        return f"{name} comes from the package, imported in the setup cell at the top: {_RUN_ABOVE}"
+        return f"{name} comes from the package, imported in the setup cell at the top: {RUN_ABOVE}"
     if name in LESSON_NAMES:
-        return (
-            f"{name} is made by an earlier cell, and this kernel has not run it (a restarted kernel, or a "
-            f"notebook just opened, starts empty): {_RUN_ABOVE}"
-        )
-    from .restart_hint import explain_in_kernel  # any other name an earlier cell binds
-
-    return explain_in_kernel(error)
+        return earlier_cell_hint(name)
+    return explain_in_kernel(error)  # any other name an earlier cell binds
 
 
 def _close(name, candidates):
