@@ -52,7 +52,7 @@ def shared_tensor(a):
     return tf.experimental.dlpack.from_dlpack(a.__dlpack__())
 
 
-def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFETCH):
+def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFETCH, skip_passes=0):
     """A tf.data pipeline of (images, labels) batches, and the number of batches per pass.
 
     Only the indices are shuffled; each batch is then gathered straight from the NumPy
@@ -65,7 +65,9 @@ def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFE
     quarter of the memory. With ``repeat`` the pipeline runs forever and ``fit`` is told
     how many steps make an epoch, so Keras keeps one iterator for the whole run instead of
     building a new one every epoch (which stalled for about two seconds in about half the
-    epochs on our 2-core benchmark machine).
+    epochs on our 2-core benchmark machine). ``skip_passes`` starts at the pass after
+    that many: a run continued at epoch 11 sees the order a run from epoch 1 would have
+    shuffled for its 11th epoch (only the indices are drawn for the skipped passes).
     """
     import tensorflow as tf
 
@@ -97,9 +99,12 @@ def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFE
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
         indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    pipeline = indices.batch(batch_size).map(load)
+    pipeline = indices.batch(batch_size)
     if repeat:
         pipeline = pipeline.repeat()
+    if skip_passes:
+        pipeline = pipeline.skip(skip_passes * math.ceil(len(x) / batch_size))
+    pipeline = pipeline.map(load)  # after the skip: skipped batches are never gathered
     if prefetch:
         pipeline = pipeline.prefetch(prefetch)
     # tf.data's default graph rewrites serialize the pipeline, copying every tensor it holds
@@ -144,9 +149,9 @@ def quiet_retracing():
         logger.removeFilter(quiet)
 
 
-def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose):
+def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks, verbose, initial_epoch=0):
     """``model.fit`` through a tf.data pipeline: the same training, less overhead."""
-    dataset, steps = batches(x, y, batch_size, shuffle=True, seed=seed)
+    dataset, steps = batches(x, y, batch_size, shuffle=True, seed=seed, skip_passes=initial_epoch)
     steps_per_execution = divisor_at_most(steps, max_steps_per_execution())
     set_steps_per_execution(model, steps_per_execution)
     validation_data = validation_steps = None
@@ -157,14 +162,16 @@ def fit_tensorflow(model, x, y, validation, epochs, batch_size, seed, callbacks,
         else:  # repeated like the training data, so one iterator serves every epoch
             validation_data, validation_steps = batches(*validation, layout[0], shuffle=False)
     with quiet_retracing():
-        return _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose)
+        return _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose,
+                    initial_epoch)
 
 
-def _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose):
+def _fit(model, dataset, steps, epochs, validation_data, validation_steps, callbacks, verbose, initial_epoch=0):
     return model.fit(
         dataset,
         steps_per_epoch=steps,
         epochs=epochs,
+        initial_epoch=initial_epoch,
         shuffle=False,  # the pipeline shuffles already
         validation_data=validation_data,
         validation_steps=validation_steps,

@@ -162,7 +162,7 @@ def _require_loss_matches(model, y):
 
 
 def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, seed=None, callbacks=None,
-          verbose="auto"):
+          verbose="auto", initial_epoch=0):
     """Fit ``model`` on the training images, validating on the validation images.
 
     Parameters
@@ -189,6 +189,13 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
         Keras callbacks, e.g. ``keras.callbacks.EarlyStopping``.
     verbose : "auto", 0, 1 or 2
         Progress display, as in ``model.fit``.
+    initial_epoch : int
+        Continue a run: the number of epochs the model has already trained, as in
+        ``model.fit``. ``epochs`` still counts from the first epoch, so
+        ``train(model, data, epochs=30, initial_epoch=10)`` trains epochs 11 to 30 at
+        most. With the same ``seed`` on the TensorFlow backend, the continued epochs see
+        the images in the order the uninterrupted run would have: 10 epochs and then
+        epochs 11 to 14 give the numbers of one 14-epoch run (on the same machine).
 
     Returns
     -------
@@ -210,6 +217,13 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
     require_model(model, "train")
     epochs = require_count("epochs", epochs)
     batch_size = require_count("batch_size", batch_size)
+    initial_epoch = require_count("initial_epoch", initial_epoch, minimum=0)
+    if initial_epoch >= epochs:
+        raise ValueError(
+            f"initial_epoch={initial_epoch} with epochs={epochs} trains nothing: epochs counts from the "
+            f"first epoch, as in model.fit. To train {epochs} more epochs after epoch {initial_epoch}, "
+            f"pass epochs={initial_epoch + epochs}"
+        )
     x_train, y_train, x_val, y_val = split_data(data)
     x_train, y_train = require_arrays(model, x_train, y_train, "training")
     validation = None
@@ -229,13 +243,15 @@ def train(model, data, *, epochs=lesson.EPOCHS, batch_size=lesson.BATCH_SIZE, se
         if keras.backend.backend() == "tensorflow":
             if seed is None:  # drawn, not reset: set_seed before the model makes it repeatable
                 seed = int(np.random.randint(0, 2**31 - 1))
-            return fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose)
+            return fit_tensorflow(model, x_train, y_train, validation, epochs, batch_size, seed, callbacks, verbose,
+                                  initial_epoch)
         if validation is not None:
             validation = (scaled(validation[0]), validation[1])
         return model.fit(
             scaled(x_train),
             y_train,
             epochs=epochs,
+            initial_epoch=initial_epoch,
             batch_size=batch_size,
             validation_data=validation,
             callbacks=callbacks,

@@ -243,3 +243,21 @@ def test_answer_keys_pass_nbval_with_onednn_off(tmp_path):
         names.append(path.name)
     result = run_nbval(tmp_path, names, extra_env={"TF_ENABLE_ONEDNN_OPTS": "0"}, timeout=1800)
     assert result.returncode == 0, result.stdout[-5000:]
+
+
+def test_the_training_wait_counts_the_cells_that_train():
+    """`build_notebooks.py --time` sums the seconds of the cells that train: what a learner
+    waits for. A helper's body counts where it is called, not where it is defined."""
+    from notebook_run import training_wait
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("history = train(model, data, epochs=epochs)"),
+        nbformat.v4.new_code_cell("history_fit = model.fit(x, y, epochs=2)"),
+        nbformat.v4.new_code_cell("def load_or_train(name):\n    train(model, data)\n    return model"),
+        nbformat.v4.new_code_cell("model = load_or_train('intro')"),
+        nbformat.v4.new_code_cell("# train(model, data) is what episode 5 does\nprint(model.count_params())"),
+        nbformat.v4.new_code_cell("model.summary()"),
+        nbformat.v4.new_code_cell("scores = retrain_count(3)"),
+    ])
+    seconds = {i: float(i + 1) for i in range(len(nb.cells))}
+    assert [(index, time) for index, time, _ in training_wait(nb, seconds)] == [(0, 1.0), (1, 2.0), (3, 4.0)]

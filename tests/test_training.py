@@ -122,6 +122,48 @@ def test_train_bad_numbers(kwargs, message):
         train(create_model_intro(), tiny_data(), **kwargs)
 
 
+def augmented_intro():
+    """Episode 5's augmented model: random flips and rotations in front of the intro network."""
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = keras.layers.RandomFlip("horizontal")(inputs)
+    x = keras.layers.RandomRotation(10 / 360)(x)
+    return keras.Model(inputs, create_model_intro()(x))
+
+
+@pytest.mark.parametrize("factory", ["create_model_intro", "create_model_dropout", "augmented"])
+def test_a_continued_run_gives_the_numbers_of_one_uninterrupted_run(factory):
+    """Episode 5 continues its trained models with early stopping instead of training them
+    again from scratch: epochs 1-2 and then 3-4 must be epochs 1-4 of one run (same
+    shuffling order, same dropout and augmentation draws, the optimizer's state kept)."""
+    import cifar_cnn
+
+    data = tiny_data(n=96, n_val=32)
+
+    def fresh_model():
+        set_seed(42)
+        return compile_model(augmented_intro() if factory == "augmented" else getattr(cifar_cnn, factory)())
+
+    whole = train(fresh_model(), data, epochs=4, batch_size=32, seed=42, verbose=0).history
+    model = fresh_model()
+    first = train(model, data, epochs=2, batch_size=32, seed=42, verbose=0).history
+    then = train(model, data, epochs=4, initial_epoch=2, batch_size=32, seed=42, verbose=0).history
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(first[key] + then[key], whole[key], rtol=1e-5, err_msg=key)
+    # and a continued run is not simply the first epochs again
+    assert not np.allclose(then["loss"], whole["loss"][:2], rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"epochs": 4, "initial_epoch": 10}, "To train 4 more epochs after epoch 10, pass epochs=14"),
+     ({"epochs": 10, "initial_epoch": 10}, "trains nothing"),
+     ({"initial_epoch": -1}, "initial_epoch must be at least 0")],
+)
+def test_train_explains_initial_epoch(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(create_model_intro(), tiny_data(), **kwargs)
+
+
 def test_train_and_evaluate_need_the_right_objects():
     with pytest.raises(TypeError, match="expects a Keras model"):
         train("intro", tiny_data())

@@ -40,7 +40,7 @@ from pathlib import Path
 
 # the build's parts, one job each; names tests and tools/quote_outputs.py read through this module
 from episode_parse import Block, Episode, parse_episode  # noqa: F401
-from notebook_run import execute, kernel_environment, load_average, strip_tensorflow_noise, write_atomic  # noqa: F401
+from notebook_run import execute, kernel_environment, load_average, strip_tensorflow_noise, training_wait, write_atomic  # noqa: F401
 from solution_cells import add_checker as _add_checker
 from solution_cells import defined_names as _defined_names
 from solution_cells import guarded_solution as _guarded_solution
@@ -339,6 +339,11 @@ def forget_saved_models(full: bool) -> None:
                 path.unlink()
 
 
+def _minutes(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("episodes", nargs="*", help="episode names (default: all)")
@@ -365,17 +370,26 @@ def main(argv=None) -> int:
         load_before = load_average()
         result = execute(answers, ANSWERS, args.full)
         write_atomic(answers, target)
+        result["training"] = training_wait(answers, result["cell_seconds"])
         timings.append((episode.stem, result, load_before, load_average()))
         print(f"wrote {notebook_for(episode).relative_to(ROOT)}; executed {target.relative_to(ROOT)}"
               f"{' (full lesson)' if args.full else ''} in {result['seconds']:.0f} s", flush=True)
     if args.time and timings:
-        print(f"\n{'notebook':<28} {'mode':<6} {'wall time':>10} {'kernel peak RSS':>16}  load average before/after")
+        print(f"\n{'notebook':<28} {'mode':<6} {'wall time':>10} {'training':>10} {'kernel peak RSS':>16}"
+              "  load average before/after")
         for name, result, before, after in timings:
-            minutes, seconds = divmod(round(result["seconds"]), 60)
-            wall = f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
             peak = f"{result['peak_mb']:,.0f} MB" if result["peak_mb"] else "?"
-            print(f"{name:<28} {'full' if args.full else 'quick':<6} {wall:>10} {peak:>16}  {before} / {after}")
+            waited = sum(seconds for _, seconds, _ in result["training"])
+            print(f"{name:<28} {'full' if args.full else 'quick':<6} {_minutes(result['seconds']):>10}"
+                  f" {_minutes(waited):>10} {peak:>16}  {before} / {after}")
+        total = sum(result["seconds"] for _, result, _, _ in timings)
+        waited = sum(seconds for _, result, _, _ in timings for _, seconds, _ in result["training"])
+        print(f"{'total':<28} {'':<6} {_minutes(total):>10} {_minutes(waited):>10}")
         print(f"CPU cores: {os.cpu_count()}")
+        print("\ntraining: the seconds of the cells that train (what a learner waits for), each:")
+        for name, result, _, _ in timings:
+            for index, seconds, line in result["training"]:
+                print(f"  {name[:2]} cell {index:>3} {seconds:7.1f} s  {line[:90]}")
     return 0
 
 

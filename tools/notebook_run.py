@@ -53,16 +53,24 @@ def execute(nb, folder: Path, full: bool) -> dict:
     saved = dict(os.environ)
     env = kernel_environment(full)  # computed before the clear: it extends the current environment
     peak = {"mb": None}
+    cell_seconds = {}  # code cell index -> wall seconds from sending it to its reply
+    started = {}
     client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(folder)}})
 
-    def sample(**_):
+    def begin(cell_index, **_):
+        started[cell_index] = time.perf_counter()
+
+    def sample(cell_index, **_):
+        if cell_index in started:
+            cell_seconds[cell_index] = time.perf_counter() - started.pop(cell_index)
         pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
         if pid:
             value = _peak_rss_mb(pid)
             if value is not None:
                 peak["mb"] = max(peak["mb"] or 0, value)
 
+    client.on_cell_execute = begin
     client.on_cell_executed = sample
     os.environ.clear()
     os.environ.update(env)  # the kernel inherits this environment
@@ -74,7 +82,27 @@ def execute(nb, folder: Path, full: bool) -> dict:
         os.environ.update(saved)
     seconds = time.perf_counter() - start
     strip_tensorflow_noise(nb)
-    return {"seconds": seconds, "peak_mb": peak["mb"]}
+    return {"seconds": seconds, "peak_mb": peak["mb"], "cell_seconds": cell_seconds}
+
+
+# A cell that trains: the package's trainers, Keras's fit, or episode 7's load-or-train helper
+# (which trains only when episode 5's model file is missing; its seconds say which happened).
+_TRAINS = re.compile(r"(?<![\w.])(train|train_fast|train_speedrun|load_or_train)\(|\.fit\(")
+
+
+def training_wait(nb, cell_seconds: dict) -> list[tuple[int, float, str]]:
+    """The cells that train, each with its seconds and its first training line: what a
+    learner waits for."""
+    waits = []
+    for index, seconds in sorted(cell_seconds.items()):
+        source = nb.cells[index].source
+        defines = re.search(r"^def ", source, re.M)  # a helper's body runs later, where it is called
+        lines = [line.strip() for line in source.splitlines() if _TRAINS.search(line)
+                 and not line.lstrip().startswith(("#", "def "))
+                 and not (defines and line[:1].isspace())]
+        if lines:
+            waits.append((index, seconds, lines[0]))
+    return waits
 
 
 def write_atomic(nb, path: Path) -> None:
