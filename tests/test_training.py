@@ -143,10 +143,14 @@ def test_a_continued_run_gives_the_numbers_of_one_uninterrupted_run(factory):
         set_seed(42)
         return compile_model(augmented_intro() if factory == "augmented" else getattr(cifar_cnn, factory)())
 
-    whole = train(fresh_model(), data, epochs=4, batch_size=32, seed=42, verbose=0).history
     model = fresh_model()
     first = train(model, data, epochs=2, batch_size=32, seed=42, verbose=0).history
     then = train(model, data, epochs=4, initial_epoch=2, batch_size=32, seed=42, verbose=0).history
+    assert len(first["loss"]) == len(then["loss"]) == 2
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the exact continuation is the TensorFlow pipeline's; on other backends model.fit "
+                    "shuffles, and a continued run only trains on")
+    whole = train(fresh_model(), data, epochs=4, batch_size=32, seed=42, verbose=0).history
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         np.testing.assert_allclose(first[key] + then[key], whole[key], rtol=1e-5, err_msg=key)
     # and a continued run is not simply the first epochs again
