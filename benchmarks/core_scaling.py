@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -55,6 +54,8 @@ def measure(cores, epochs):
 
 
 def main(argv=None):
+    from train_throughput import cpu_model  # the processor's model name
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=2)
@@ -64,7 +65,7 @@ def main(argv=None):
         sys.exit("core_scaling.py needs taskset (Linux, util-linux)")
     if max(args.cores) > os.cpu_count():
         sys.exit(f"this machine has {os.cpu_count()} cores")
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+    print(f"{cpu_model()}, {os.cpu_count()} cores; "
           f"load average before: {os.getloadavg()}")
     results = {n: [] for n in args.cores}
     for r in range(args.rounds):

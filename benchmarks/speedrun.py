@@ -26,6 +26,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "speedrun_runs.jsonl"
 
 
 def main(argv=None):
+    from train_throughput import cpu_model  # the processor's model name: a run's rounding depends on it
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", default=None)
     p.add_argument("--epochs", type=int, default=12)  # train_speedrun's default
@@ -89,7 +91,7 @@ def main(argv=None):
         "label_smoothing": args.label_smoothing, "n_train": len(data.x_train), "seed": args.seed,
         "parameters": model.count_params(), "train_seconds": train_seconds, "test_accuracy": test,
         "epochs_log": epochs, "load_before": load_before, "load_after": load_after,
-        "machine": f"{platform.machine()}, {os.cpu_count()} logical cores", "processor": processor(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical cores", "processor": cpu_model(),
         "numerics": numerics(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": " ".join([os.path.relpath(sys.executable)] + sys.argv),
     }
@@ -97,17 +99,6 @@ def main(argv=None):
         RESULTS.parent.mkdir(exist_ok=True)
         with RESULTS.open("a") as f:  # one line per run, appended: every run is kept
             f.write(json.dumps(record) + "\n")
-
-
-def processor():
-    """The processor's model name (a run's rounding depends on it), or the platform's guess."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def numerics():

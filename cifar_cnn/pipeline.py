@@ -96,6 +96,7 @@ def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFE
         batch_labels.set_shape(label_shape)
         return batch, batch_labels
 
+    steps = math.ceil(len(x) / batch_size)  # batches per pass
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
         indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -103,7 +104,7 @@ def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFE
     if repeat:
         pipeline = pipeline.repeat()
     if skip_passes:
-        pipeline = pipeline.skip(skip_passes * math.ceil(len(x) / batch_size))
+        pipeline = pipeline.skip(skip_passes * steps)
     pipeline = pipeline.map(load)  # after the skip: skipped batches are never gathered
     if prefetch:
         pipeline = pipeline.prefetch(prefetch)
@@ -111,7 +112,7 @@ def batches(x, y, batch_size, *, shuffle, seed=None, repeat=True, prefetch=PREFE
     # (the whole training set); this pipeline is already as simple as they would make it.
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
-    return pipeline.with_options(options), math.ceil(len(x) / batch_size)
+    return pipeline.with_options(options), steps
 
 
 def validation_layout(n, steps_per_execution):

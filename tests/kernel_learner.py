@@ -116,8 +116,9 @@ class Kernel:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager, start_new_kernel
 
-        env = {**builder.kernel_environment(full=False), **(env or {})}
-        if not (env or {}).get("JPY_SESSION_NAME"):
+        given = env or {}
+        env = {**builder.kernel_environment(full=False), **given}
+        if "JPY_SESSION_NAME" not in given:
             env.pop("JPY_SESSION_NAME", None)  # the kernel knows no notebook unless a test says so
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         env["IPYTHONDIR"] = str(ipython_dir(folder, startup))
